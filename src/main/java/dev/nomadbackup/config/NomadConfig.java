@@ -1,0 +1,87 @@
+package dev.nomadbackup.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How to reach Nomad, read from the same {@code NOMAD_*} variables the {@code nomad} CLI reads.
+ *
+ * @param address base URI of the HTTP API ({@code NOMAD_ADDR}, default {@code http://127.0.0.1:4646})
+ * @param token ACL token sent as {@code X-Nomad-Token} ({@code NOMAD_TOKEN})
+ * @param region region query parameter ({@code NOMAD_REGION})
+ * @param httpAuth {@code user[:password]} for HTTP basic auth ({@code NOMAD_HTTP_AUTH})
+ */
+public record NomadConfig(
+    URI address,
+    Optional<String> token,
+    Optional<String> region,
+    Optional<String> httpAuth,
+    Tls tls) {
+
+  public static final String DEFAULT_ADDRESS = "http://127.0.0.1:4646";
+
+  /** TLS settings: {@code NOMAD_CACERT}, {@code NOMAD_CAPATH}, {@code NOMAD_CLIENT_CERT}, ... */
+  public record Tls(
+      Optional<Path> caCert,
+      Optional<Path> caPath,
+      Optional<Path> clientCert,
+      Optional<Path> clientKey,
+      Optional<String> serverName,
+      boolean skipVerify) {
+
+    public Tls {
+      if (clientCert.isPresent() != clientKey.isPresent()) {
+        throw new ConfigException("NOMAD_CLIENT_CERT and NOMAD_CLIENT_KEY must be set together");
+      }
+    }
+
+    boolean customised() {
+      return caCert.isPresent() || caPath.isPresent() || clientCert.isPresent() || skipVerify;
+    }
+  }
+
+  public NomadConfig {
+    String scheme = address.getScheme();
+    if (!"http".equals(scheme) && !"https".equals(scheme)) {
+      throw new ConfigException(
+          "NOMAD_ADDR=" + address + " is not supported; use an http:// or https:// address");
+    }
+    if (address.getHost() == null) {
+      throw new ConfigException("NOMAD_ADDR=" + address + " has no host");
+    }
+  }
+
+  /** Reads the configuration from an environment map such as {@link System#getenv()}. */
+  public static NomadConfig fromEnvironment(Map<String, String> env) {
+    Env e = new Env(env);
+    String raw = e.get("NOMAD_ADDR").orElse(DEFAULT_ADDRESS).trim();
+    if (!raw.contains("://")) {
+      raw = "http://" + raw; // the CLI accepts host:port as well
+    }
+    URI address;
+    try {
+      address = URI.create(raw.endsWith("/") ? raw.substring(0, raw.length() - 1) : raw);
+    } catch (IllegalArgumentException ex) {
+      throw new ConfigException("NOMAD_ADDR=" + raw + " is not a valid URL: " + ex.getMessage());
+    }
+    Tls tls =
+        new Tls(
+            e.get("NOMAD_CACERT").map(Path::of),
+            e.get("NOMAD_CAPATH").map(Path::of),
+            e.get("NOMAD_CLIENT_CERT").map(Path::of),
+            e.get("NOMAD_CLIENT_KEY").map(Path::of),
+            e.get("NOMAD_TLS_SERVER_NAME"),
+            e.flag("NOMAD_SKIP_VERIFY", false));
+    return new NomadConfig(
+        address, e.get("NOMAD_TOKEN"), e.get("NOMAD_REGION"), e.get("NOMAD_HTTP_AUTH"), tls);
+  }
+
+  @Override
+  public String toString() {
+    // never print the token
+    return "NomadConfig[address=" + address + ", token=" + (token.isPresent() ? "set" : "unset")
+        + ", region=" + region.orElse("-") + "]";
+  }
+}

@@ -1,0 +1,69 @@
+package dev.nomadbackup.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the operator does, read from {@code OPERATOR_*} variables.
+ *
+ * @param namespaces namespaces to watch; {@code ["*"]} means all of them
+ * @param resyncInterval how often every job is looked at again, as a safety net for missed events
+ * @param workers how many jobs are reconciled at once
+ * @param template a template file that replaces the built-in one
+ * @param startupTimeout how long to wait for Nomad at start before giving up
+ */
+public record OperatorConfig(
+    List<String> namespaces,
+    Duration resyncInterval,
+    int workers,
+    Optional<Path> template,
+    Duration startupTimeout) {
+
+  public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
+  public static final int DEFAULT_WORKERS = 4;
+  public static final String ALL_NAMESPACES = "*";
+  public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofMinutes(5);
+
+  public OperatorConfig {
+    namespaces = List.copyOf(namespaces);
+    if (namespaces.isEmpty()) {
+      throw new ConfigException("OPERATOR_NAMESPACES names no namespace");
+    }
+    if (namespaces.contains(ALL_NAMESPACES) && namespaces.size() > 1) {
+      throw new ConfigException("OPERATOR_NAMESPACES: '*' already means every namespace");
+    }
+    if (resyncInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+      throw new ConfigException("OPERATOR_RESYNC_INTERVAL must be at least 1s");
+    }
+    if (startupTimeout.isNegative()) {
+      throw new ConfigException("OPERATOR_STARTUP_TIMEOUT must not be negative");
+    }
+    if (workers < 1) {
+      throw new ConfigException("OPERATOR_WORKERS must be at least 1");
+    }
+  }
+
+  public static OperatorConfig fromEnvironment(Map<String, String> env) {
+    Env e = new Env(env);
+    List<String> namespaces =
+        e.get("OPERATOR_NAMESPACES")
+            .map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList())
+            .orElse(List.of(ALL_NAMESPACES));
+    Duration resync =
+        e.get("OPERATOR_RESYNC_INTERVAL")
+            .map(v -> GoDuration.parse("OPERATOR_RESYNC_INTERVAL", v))
+            .orElse(DEFAULT_RESYNC_INTERVAL);
+    return new OperatorConfig(
+        namespaces,
+        resync,
+        e.positiveInt("OPERATOR_WORKERS", DEFAULT_WORKERS),
+        e.get("OPERATOR_TEMPLATE").map(Path::of),
+        e.get("OPERATOR_STARTUP_TIMEOUT")
+            .map(v -> GoDuration.parse("OPERATOR_STARTUP_TIMEOUT", v))
+            .orElse(DEFAULT_STARTUP_TIMEOUT));
+  }
+}
