@@ -1,0 +1,206 @@
+package dev.nomadbackup.nomad;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hashicorp.nomad.javasdk.ErrorResponseException;
+import com.hashicorp.nomad.javasdk.NomadApiClient;
+import com.hashicorp.nomad.javasdk.NomadApiConfiguration;
+import com.hashicorp.nomad.javasdk.NomadException;
+import com.hashicorp.nomad.javasdk.WriteOptions;
+import dev.nomadbackup.config.NomadConfig;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The calls the operator makes to Nomad. The typed ones go through HashiCorp's nomad-sdk; what the
+ * SDK predates goes over plain HTTP on the same connection pool. Every failure is an {@link
+ * IOException}, a {@link NomadApiException} when Nomad answered with an error status.
+ */
+public final class NomadClient implements Closeable {
+  static final int PAGE_SIZE = 1000;
+
+  private final NomadConfig config;
+  private final NomadHttp http;
+  private final NomadApiClient sdk;
+  private final ObjectMapper json;
+
+  NomadClient(NomadConfig config, NomadHttp http, NomadApiClient sdk, ObjectMapper json) {
+    this.config = config;
+    this.http = http;
+    this.sdk = sdk;
+    this.json = json;
+  }
+
+  /** A client on a pool of {@code maxConnections}, plus one for each event stream. */
+  public static NomadClient create(NomadConfig config, int maxConnections) {
+    ObjectMapper json = new ObjectMapper();
+    var httpClient = NomadHttp.newClient(config, maxConnections);
+    NomadApiConfiguration.Builder sdkConfig =
+        new NomadApiConfiguration.Builder().setAddress(config.address().toString());
+    config.region().ifPresent(sdkConfig::setRegion);
+    config.token().ifPresent(sdkConfig::setAuthToken);
+    NomadApiClient sdk = new NomadApiClient(sdkConfig.build(), httpClient);
+    return new NomadClient(config, new NomadHttp(config, httpClient, json), sdk, json);
+  }
+
+  /** The SDK client, on this client's connection pool. */
+  NomadApiClient sdk() {
+    return sdk;
+  }
+
+  public NomadConfig config() {
+    return config;
+  }
+
+  /** The address of the cluster's leader; empty while there is none. */
+  public String leader() throws IOException {
+    return sdk(() -> sdk.getStatusApi().leader().getValue(), "GET /v1/status/leader");
+  }
+
+  /**
+   * The version of the agent we talk to, e.g. {@code 1.11.3}; {@code unknown} when the token may not
+   * read the agent (the operator needs no agent capability for its work).
+   */
+  public String agentVersion() throws IOException {
+    com.hashicorp.nomad.apimodel.AgentSelf self;
+    try {
+      self = sdk(() -> sdk.getAgentApi().self().getValue(), "GET /v1/agent/self");
+    } catch (NomadApiException e) {
+      if (e.forbidden()) {
+        return "unknown";
+      }
+      throw e;
+    }
+    Object build = self.getMember() == null ? null : self.getMember().getTags().get("build");
+    if (build != null) {
+      String b = build.toString();
+      int colon = b.indexOf(':'); // "1.11.3:abcdef" on some versions
+      return colon < 0 ? b : b.substring(0, colon);
+    }
+    return "unknown";
+  }
+
+  /** Every job of {@code namespace} ({@code *} for all) with its meta, read page by page. */
+  public JobList listJobs(String namespace) throws IOException {
+    List<NomadJob> jobs = new ArrayList<>();
+    long index = 0;
+    Optional<String> next = Optional.empty();
+    do {
+      Map<String, String> query = new LinkedHashMap<>();
+      query.put("namespace", namespace);
+      query.put("meta", "true");
+      query.put("per_page", Integer.toString(PAGE_SIZE));
+      next.ifPresent(token -> query.put("next_token", token));
+      NomadResponse page = http.get("/v1/jobs", query);
+      for (JsonNode stub : page.body()) {
+        jobs.add(NomadJob.fromJson(stub));
+      }
+      index = Math.max(index, page.index());
+      next = page.nextToken();
+    } while (next.isPresent());
+    return new JobList(jobs, index);
+  }
+
+  /** The job as Nomad has it now, or empty when there is no such job. */
+  public Optional<NomadJob> readJob(JobKey key) throws IOException {
+    try {
+      NomadResponse r = http.get("/v1/job/" + NomadHttp.segment(key.jobId()), ns(key.namespace()));
+      return Optional.of(NomadJob.fromJson(r.body()));
+    } catch (NomadApiException e) {
+      if (e.notFound()) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** Parses HCL into a canonical job, as {@code nomad job run} would; HCL errors come back as 400. */
+  public ObjectNode parseJob(String namespace, String hcl) throws IOException {
+    ObjectNode body = json.createObjectNode().put("JobHCL", hcl).put("Canonicalize", true);
+    JsonNode job = http.post("/v1/jobs/parse", ns(namespace), body).body();
+    if (!(job instanceof ObjectNode object)) {
+      throw new IOException("POST /v1/jobs/parse answered with no job");
+    }
+    return object;
+  }
+
+  /**
+   * Registers {@code job} only if the job's modify index is still {@code expectedModifyIndex} (0: it
+   * must not exist), so a job someone else wrote meanwhile is never overwritten.
+   */
+  public void registerJob(ObjectNode job, long expectedModifyIndex) throws IOException {
+    ObjectNode body = json.createObjectNode();
+    body.set("Job", job);
+    body.put("EnforceIndex", true).put("JobModifyIndex", expectedModifyIndex);
+    http.post("/v1/jobs", ns(job.path("Namespace").asText("default")), body);
+  }
+
+  /** What Nomad's validation says of a job, cron spec included; empty when it is valid. */
+  public List<String> validateJob(ObjectNode job) throws IOException {
+    ObjectNode body = json.createObjectNode();
+    body.set("Job", job);
+    JsonNode r = http.post("/v1/validate/job", ns(job.path("Namespace").asText("default")), body).body();
+    List<String> errors = new ArrayList<>();
+    r.path("ValidationErrors").forEach(e -> errors.add(e.asText()));
+    if (errors.isEmpty() && !r.path("Error").asText("").isEmpty()) {
+      errors.add(r.path("Error").asText());
+    }
+    return errors;
+  }
+
+  /** Stops and purges a job. A job that is already gone is not an error. */
+  public void purgeJob(JobKey key) throws IOException {
+    WriteOptions options = new WriteOptions(config.region().orElse(null));
+    options.setNamespace(key.namespace());
+    try {
+      sdk(() -> sdk.getJobsApi().deregister(key.jobId(), true, options),
+          "DELETE /v1/job/" + key.jobId());
+    } catch (NomadApiException e) {
+      if (!e.notFound()) {
+        throw e;
+      }
+      // already gone: that is what we wanted
+    }
+  }
+
+  /** Opens {@code /v1/event/stream} for the Job topic of {@code namespace}, from {@code index} on. */
+  public InputStream openJobEvents(String namespace, long index, Duration readTimeout)
+      throws IOException {
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("topic", "Job:*");
+    query.put("namespace", namespace);
+    query.put("index", Long.toString(index));
+    return http.openStream("/v1/event/stream", query, readTimeout);
+  }
+
+  private static Map<String, String> ns(String namespace) {
+    return Map.of("namespace", namespace);
+  }
+
+  private interface SdkCall<T> {
+    T call() throws IOException, NomadException;
+  }
+
+  private static <T> T sdk(SdkCall<T> call, String request) throws IOException {
+    try {
+      return call.call();
+    } catch (ErrorResponseException e) {
+      throw new NomadApiException(e.getServerErrorCode(), request, String.valueOf(e.getServerErrorMessage()));
+    } catch (NomadException e) {
+      throw new IOException(request + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    sdk.close(); // closes the shared HTTP client too
+  }
+}
