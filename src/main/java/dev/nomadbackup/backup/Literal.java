@@ -1,0 +1,10 @@
+package dev.nomadbackup.backup;
+
+/** Template text that is copied as it is. */
+record Literal(String text) implements Segment {
+
+  @Override
+  public void appendTo(StringBuilder out, TemplateValues values) {
+    out.append(text);
+  }
+}

@@ -1,0 +1,7 @@
+package dev.nomadbackup.backup;
+
+/** One piece of a parsed template; rendering appends the pieces in order. */
+sealed interface Segment permits Literal, Placeholder, HeredocLineGuard {
+
+  void appendTo(StringBuilder out, TemplateValues values) throws TemplateException;
+}
