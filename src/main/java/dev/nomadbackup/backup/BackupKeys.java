@@ -1,0 +1,40 @@
+package dev.nomadbackup.backup;
+
+import dev.nomadbackup.controller.KeyMapper;
+import dev.nomadbackup.nomad.JobEvent;
+import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.NomadJob;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Maps jobs to the keys the backup reconciler works on. A listed source job is its own key; a
+ * backup job the operator owns stands for its source (so an orphaned backup is found and removed);
+ * periodic and dispatched children are never backed up, so they are not listed.
+ */
+public final class BackupKeys implements KeyMapper {
+  @Override
+  public List<JobKey> forListed(NomadJob job) {
+    if (Ownership.managed(job)) {
+      return Ownership.sourceOf(job).map(List::of).orElse(List.of());
+    }
+    if (job.parentId().isPresent()) {
+      return List.of();
+    }
+    return List.of(new JobKey(job.namespace(), job.id()));
+  }
+
+  /**
+   * The job the event names. For one of our backup jobs that was stopped or purged, its source
+   * instead: the backup comes back while the source still asks for it, and is not looked for again
+   * as if it were a source.
+   */
+  @Override
+  public List<JobKey> forEvent(JobEvent event) {
+    Optional<JobKey> source =
+        event.job()
+            .filter(job -> !"JobRegistered".equals(event.type()) || job.stopped())
+            .flatMap(Ownership::sourceOf);
+    return List.of(source.orElse(event.key()));
+  }
+}

@@ -1,0 +1,171 @@
+package dev.nomadbackup.backup;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nomadbackup.controller.Outcome;
+import dev.nomadbackup.controller.Reconciler;
+import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.NomadApiException;
+import dev.nomadbackup.nomad.NomadClient;
+import dev.nomadbackup.nomad.NomadJob;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps {@code backup-<id>} in step with job {@code <id>}: registers it from the template while the
+ * job opts in, removes it when the job opts out, stops or is gone. Writes only when the rendered
+ * spec differs from what the backup job carries, and never touches a job it does not own.
+ */
+public final class BackupReconciler implements Reconciler {
+  private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
+  /** Bumped whenever the way a spec is stamped changes, so existing backups are rewritten once. */
+  private static final String STAMP_VERSION = "1";
+
+  private final NomadClient nomad;
+  private final BackupTemplate template;
+
+  public BackupReconciler(NomadClient nomad, BackupTemplate template) {
+    this.nomad = nomad;
+    this.template = template;
+  }
+
+  @Override
+  public Outcome reconcile(JobKey key) throws IOException {
+    Optional<NomadJob> source = nomad.readJob(key);
+    if (source.isPresent()) {
+      NomadJob job = source.get();
+      if (Ownership.managed(job)) {
+        log.info("    Skipped: {} is managed by the operator", key);
+        return Outcome.SKIPPED;
+      }
+      if (job.parentId().isPresent()) {
+        log.info("    Skipped: {} is a child of {}", key, job.parentId().get());
+        return Outcome.SKIPPED;
+      }
+    }
+    JobKey backupKey = new JobKey(key.namespace(), Ownership.backupIdFor(key.jobId()));
+    Settings settings =
+        source.isEmpty()
+            ? new Settings.OptedOut("job is gone")
+            : source.get().stopped() ? new Settings.OptedOut("job is stopped") : MetaSettings.read(source.get());
+    if (settings instanceof Settings.Invalid invalid) {
+      log.error("    Backup left as it is for {}: {}", key, invalid.reason());
+      return Outcome.INVALID;
+    }
+    if (settings instanceof Settings.OptedIn optedIn) {
+      return ensure(key, backupKey, source.get(), optedIn);
+    }
+    return remove(key, backupKey, ((Settings.OptedOut) settings).why());
+  }
+
+  private Outcome remove(JobKey key, JobKey backupKey, String why) throws IOException {
+    Optional<NomadJob> backup = nomad.readJob(backupKey);
+    if (backup.isEmpty()) {
+      log.debug("    No backup for {} ({})", key, why);
+      return Outcome.ABSENT;
+    }
+    if (!Ownership.owns(backup.get(), key)) {
+      log.info("    Left alone: {} is not managed by the operator", backupKey);
+      return Outcome.CONFLICT;
+    }
+    nomad.purgeJob(backupKey);
+    log.info("    Backup removed: {} ({})", backupKey, why);
+    return Outcome.REMOVED;
+  }
+
+  private Outcome ensure(JobKey key, JobKey backupKey, NomadJob job, Settings.OptedIn settings)
+      throws IOException {
+    String hcl;
+    try {
+      hcl = template.render(values(backupKey, job, settings));
+    } catch (TemplateException e) {
+      log.error("    Backup not rendered for {}: {}", key, e.getMessage());
+      return Outcome.INVALID;
+    }
+    String hash = hash(hcl);
+    Optional<NomadJob> backup = nomad.readJob(backupKey);
+    if (backup.isPresent() && !Ownership.owns(backup.get(), key)) {
+      log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", backupKey);
+      return Outcome.CONFLICT;
+    }
+    if (backup.isPresent()
+        && !backup.get().stopped()
+        && hash.equals(backup.get().meta().get(Ownership.SPEC_HASH))) {
+      log.info("    Backup unchanged: {}", backupKey);
+      return Outcome.UNCHANGED;
+    }
+    ObjectNode spec;
+    try {
+      spec = nomad.parseJob(key.namespace(), hcl);
+    } catch (NomadApiException e) {
+      if (e.status() == 400) {
+        log.error("    Backup for {} does not parse: {}", key, NomadApiException.oneLine(e.body()));
+        return Outcome.INVALID;
+      }
+      throw e;
+    }
+    stamp(spec, backupKey, key, hash);
+    try {
+      nomad.registerJob(spec, backup.map(NomadJob::jobModifyIndex).orElse(0L));
+    } catch (NomadApiException e) {
+      if (e.status() == 500 || e.status() == 400) {
+        // Nomad answers 500 both for its own trouble and for a job it finds invalid: ask which.
+        List<String> problems = nomad.validateJob(spec);
+        if (!problems.isEmpty()) {
+          log.error("    Backup for {} rejected by Nomad: {}", key,
+              NomadApiException.oneLine(String.join("\n", problems)));
+          return Outcome.INVALID;
+        }
+      }
+      throw e;
+    }
+    if (backup.isEmpty()) {
+      log.info("    Backup created: {}", backupKey);
+      return Outcome.CREATED;
+    }
+    log.info("    Backup updated: {}", backupKey);
+    return Outcome.UPDATED;
+  }
+
+  private static TemplateValues values(JobKey backupKey, NomadJob job, Settings.OptedIn settings) {
+    return new TemplateValues(
+        backupKey.jobId(),
+        job.id(),
+        job.namespace(),
+        job.datacenters(),
+        job.region().orElse("global"),
+        settings.schedule(),
+        settings.targetDb(),
+        settings.meta());
+  }
+
+  /** Whatever the template says, the job lands under our name, in the source's namespace, marked as ours. */
+  private static void stamp(ObjectNode spec, JobKey backupKey, JobKey source, String hash) {
+    spec.put("ID", backupKey.jobId());
+    spec.put("Name", backupKey.jobId());
+    spec.put("Namespace", backupKey.namespace());
+    ObjectNode meta =
+        spec.path("Meta").isObject() ? (ObjectNode) spec.get("Meta") : spec.putObject("Meta");
+    meta.put(Ownership.MANAGED, "true");
+    meta.put(Ownership.SOURCE, source.jobId());
+    meta.put(Ownership.SPEC_HASH, hash);
+  }
+
+  static String hash(String hcl) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(STAMP_VERSION.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+      byte[] digest = sha.digest(hcl.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.nomadbackup.backup;
+
+import dev.nomadbackup.nomad.NomadJob;
+import dev.nomadbackup.nomad.NomadJob.PlacedMeta;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Reads the backup settings from a job's meta. The job-level meta block is the contract; where the
+ * keys appear only in groups or tasks (as in the article's example), they count when every block
+ * that declares them says the same.
+ */
+final class MetaSettings {
+  static final String AUTO_BACKUP = "auto-backup";
+  static final String SCHEDULE = "backup-schedule";
+  static final String TARGET_DB = "backup-target-db";
+
+  private MetaSettings() {}
+
+  static Settings read(NomadJob job) {
+    Map<String, String> jobKeys = backupKeys(job.meta());
+    if (!jobKeys.isEmpty()) {
+      return fromKeys(jobKeys, "job");
+    }
+    List<PlacedMeta> declaring = new ArrayList<>();
+    for (PlacedMeta placed : job.innerMeta()) {
+      if (!backupKeys(placed.meta()).isEmpty()) {
+        declaring.add(placed);
+      }
+    }
+    if (declaring.isEmpty()) {
+      return new Settings.OptedOut("no " + AUTO_BACKUP + " in its meta");
+    }
+    Map<String, String> first = backupKeys(declaring.get(0).meta());
+    for (PlacedMeta other : declaring.subList(1, declaring.size())) {
+      if (!first.equals(backupKeys(other.meta()))) {
+        return new Settings.Invalid(
+            "backup settings disagree between " + declaring.get(0).place() + " and " + other.place()
+                + "; put them in the job's meta block");
+      }
+    }
+    return fromKeys(first, declaring.get(0).place());
+  }
+
+  private static Settings fromKeys(Map<String, String> keys, String where) {
+    String raw = keys.get(AUTO_BACKUP);
+    if (raw == null) {
+      return new Settings.OptedOut(AUTO_BACKUP + " is not set (" + where + " has other backup keys)");
+    }
+    Optional<Boolean> enabled = parseBool(raw);
+    if (enabled.isEmpty()) {
+      return new Settings.Invalid(
+          AUTO_BACKUP + " = \"" + raw + "\" is not a boolean (use true, false, 1 or 0)");
+    }
+    if (!enabled.get()) {
+      return new Settings.OptedOut(AUTO_BACKUP + " = " + raw);
+    }
+    String schedule = keys.getOrDefault(SCHEDULE, "").trim();
+    if (schedule.isEmpty()) {
+      return new Settings.Invalid(SCHEDULE + " is required when " + AUTO_BACKUP + " is true");
+    }
+    return new Settings.OptedIn(schedule, keys.getOrDefault(TARGET_DB, ""), keys, where);
+  }
+
+  /** {@code auto-backup} and every {@code backup-*} key, sorted, without the operator's own. */
+  private static Map<String, String> backupKeys(Map<String, String> meta) {
+    Map<String, String> keys = new TreeMap<>();
+    meta.forEach(
+        (k, v) -> {
+          if (k.equals(AUTO_BACKUP)
+              || (k.startsWith(Ownership.PREFIX) && !k.startsWith(Ownership.RESERVED_PREFIX))) {
+            keys.put(k, v);
+          }
+        });
+    return keys.isEmpty() ? Map.of() : new LinkedHashMap<>(keys);
+  }
+
+  /** Go's strconv.ParseBool, which is what Nomad users know from the CLI. */
+  static Optional<Boolean> parseBool(String value) {
+    return switch (value.trim()) {
+      case "1", "t", "T", "TRUE", "true", "True" -> Optional.of(true);
+      case "0", "f", "F", "FALSE", "false", "False" -> Optional.of(false);
+      default -> Optional.empty();
+    };
+  }
+}

@@ -1,0 +1,43 @@
+package dev.nomadbackup.backup;
+
+import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.NomadJob;
+import java.util.Optional;
+
+/**
+ * How the operator marks the jobs it owns. Only a job carrying this meta is ever changed or removed
+ * by the operator; a job that merely has a {@code backup-} name is somebody else's.
+ */
+public final class Ownership {
+  public static final String PREFIX = "backup-";
+  static final String MANAGED = "backup-operator-managed";
+  static final String SOURCE = "backup-operator-source";
+  static final String SPEC_HASH = "backup-operator-spec-hash";
+  /** Meta keys that belong to the operator and are never read as settings. */
+  static final String RESERVED_PREFIX = "backup-operator-";
+
+  private Ownership() {}
+
+  public static String backupIdFor(String sourceJobId) {
+    return PREFIX + sourceJobId;
+  }
+
+  /** True when the operator made this job. */
+  public static boolean managed(NomadJob job) {
+    return "true".equals(job.meta().get(MANAGED));
+  }
+
+  /** For a backup job the operator owns: the key of the job it backs up. */
+  public static Optional<JobKey> sourceOf(NomadJob job) {
+    String source = job.meta().get(SOURCE);
+    if (!managed(job) || source == null || source.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(new JobKey(job.namespace(), source));
+  }
+
+  /** True when {@code backup} is the operator's backup of {@code source}. */
+  static boolean owns(NomadJob backup, JobKey source) {
+    return sourceOf(backup).filter(source::equals).isPresent();
+  }
+}

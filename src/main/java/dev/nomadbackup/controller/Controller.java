@@ -1,0 +1,165 @@
+package dev.nomadbackup.controller;
+
+import dev.nomadbackup.config.OperatorConfig;
+import dev.nomadbackup.nomad.EventStreamParser;
+import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.NomadClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The loop: sources (startup listing, event streams, periodic resync) put job keys on a work queue;
+ * workers take them one at a time per key and hand them to the reconciler. A failing reconcile is
+ * retried with backoff; an exception never ends a worker.
+ */
+public final class Controller implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Controller.class);
+  /** Nomad sends a heartbeat every 30 s; two missed ones mean the connection is dead. */
+  public static final Duration STREAM_READ_TIMEOUT = Duration.ofSeconds(65);
+  /** How long in-flight reconciles may take to finish on shutdown. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  private final NomadClient nomad;
+  private final OperatorConfig config;
+  private final Reconciler reconciler;
+  private final KeyMapper keys;
+  private final WorkQueue<JobKey> queue = new WorkQueue<>(Backoff.retries(), new Random());
+  private final Set<JobKey> woken = ConcurrentHashMap.newKeySet();
+  private final JobSync sync;
+  private final List<EventSource> sources = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final ScheduledExecutorService resync =
+      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "resync"));
+  private final Duration streamReadTimeout;
+
+  public Controller(NomadClient nomad, OperatorConfig config, Reconciler reconciler, KeyMapper keys) {
+    this(nomad, config, reconciler, keys, STREAM_READ_TIMEOUT);
+  }
+
+  Controller(
+      NomadClient nomad,
+      OperatorConfig config,
+      Reconciler reconciler,
+      KeyMapper keys,
+      Duration streamReadTimeout) {
+    this.nomad = nomad;
+    this.config = config;
+    this.reconciler = reconciler;
+    this.keys = keys;
+    this.sync = new JobSync(nomad, keys, queue);
+    this.streamReadTimeout = streamReadTimeout;
+  }
+
+  /** Starts the workers, one event source per watched namespace, and the periodic resync. */
+  public synchronized void start() {
+    for (int i = 0; i < config.workers(); i++) {
+      threads.add(start(new Thread(this::work, "worker-" + i)));
+    }
+    EventStreamParser parser = new EventStreamParser(new com.fasterxml.jackson.databind.ObjectMapper());
+    for (String namespace : config.namespaces()) {
+      EventSource source =
+          new EventSource(namespace, nomad, sync, parser, keys, queue, woken, streamReadTimeout, Backoff.reconnects());
+      sources.add(source);
+      threads.add(start(new Thread(source, "events-" + namespace)));
+    }
+    long every = config.resyncInterval().toMillis();
+    resync.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** True while every event source is connected. */
+  public boolean streaming() {
+    return !sources.isEmpty() && sources.stream().allMatch(EventSource::connected);
+  }
+
+  /** Waits until no key is waiting, processing or scheduled for a retry. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    return queue.awaitIdle(timeout);
+  }
+
+  private void resync() {
+    for (String namespace : config.namespaces()) {
+      try {
+        sync.sync(namespace);
+      } catch (IOException e) {
+        log.warn("Resync of {} failed, next try in {}: {}", namespace,
+            dev.nomadbackup.config.GoDuration.format(config.resyncInterval()), e.getMessage());
+      } catch (RuntimeException e) {
+        log.error("Resync of {} failed unexpectedly", namespace, e);
+      }
+    }
+  }
+
+  private void work() {
+    while (true) {
+      JobKey key;
+      try {
+        key = queue.take();
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (key == null) {
+        return; // shut down
+      }
+      boolean fromEvent = woken.remove(key);
+      MDC.put("job", key.toString());
+      try {
+        Outcome outcome = reconciler.reconcile(key);
+        queue.forget(key);
+        if (fromEvent) {
+          log.info("--> Done: {} ({})", key, outcome.name().toLowerCase(java.util.Locale.ROOT));
+        }
+      } catch (IOException e) {
+        Duration delay = queue.retryLater(key);
+        log.warn("    Failed for {}, retry in {} ms: {}", key, delay.toMillis(), e.getMessage());
+      } catch (RuntimeException e) {
+        Duration delay = queue.retryLater(key);
+        log.error("    Failed for {}, retry in {} ms", key, delay.toMillis(), e);
+      } finally {
+        MDC.remove("job");
+        queue.done(key);
+      }
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    resync.shutdownNow();
+    sources.forEach(EventSource::stop);
+    queue.shutDown(); // workers finish the key in hand, then take no more
+    long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
+    for (Thread t : threads) {
+      try {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (t.isAlive()) {
+        log.warn("{} did not finish within {}; interrupting it", t.getName(), SHUTDOWN_GRACE);
+        t.interrupt();
+      }
+    }
+  }
+
+  private static Thread start(Thread t) {
+    t.start();
+    return t;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

@@ -1,0 +1,189 @@
+package dev.nomadbackup.controller;
+
+import dev.nomadbackup.nomad.EventBatch;
+import dev.nomadbackup.nomad.EventStreamParser;
+import dev.nomadbackup.nomad.JobEvent;
+import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.MalformedEventException;
+import dev.nomadbackup.nomad.NomadApiException;
+import dev.nomadbackup.nomad.NomadClient;
+import java.io.BufferedReader;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows the Job topic of one namespace ({@code *} for all). Every (re)connection first lists all
+ * jobs and queues them, then streams from the listing's index, so nothing that happened while the
+ * stream was down is missed. Reconnects with capped, jittered backoff after any end or error.
+ */
+final class EventSource implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(EventSource.class);
+  /** Connections in a row that Nomad closed before sending anything, before we suspect the ACL. */
+  private static final int SUSPICIOUS_CLOSES = 3;
+  /** A connection that lasted this long resets the backoff. */
+  private static final Duration HEALTHY_CONNECTION = Duration.ofMinutes(1);
+
+  private final String namespace;
+  private final NomadClient nomad;
+  private final JobSync sync;
+  private final EventStreamParser parser;
+  private final KeyMapper keys;
+  private final WorkQueue<JobKey> queue;
+  private final Set<JobKey> woken;
+  private final Duration readTimeout;
+  private final Backoff backoff;
+  private final Random random = new Random();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile InputStream current;
+  private volatile boolean connected;
+
+  EventSource(
+      String namespace,
+      NomadClient nomad,
+      JobSync sync,
+      EventStreamParser parser,
+      KeyMapper keys,
+      WorkQueue<JobKey> queue,
+      Set<JobKey> woken,
+      Duration readTimeout,
+      Backoff backoff) {
+    this.namespace = namespace;
+    this.nomad = nomad;
+    this.sync = sync;
+    this.parser = parser;
+    this.keys = keys;
+    this.queue = queue;
+    this.woken = woken;
+    this.readTimeout = readTimeout;
+    this.backoff = backoff;
+  }
+
+  boolean connected() {
+    return connected;
+  }
+
+  @Override
+  public void run() {
+    int attempt = 0;
+    int quietCloses = 0;
+    while (stopped.getCount() > 0) {
+      boolean heardSomething = false;
+      long connectedAt = 0;
+      boolean opened = false;
+      try {
+        // the listing reflects everything up to its index: stream what comes after it
+        long index = sync.sync(namespace) + 1;
+        try (InputStream in = nomad.openJobEvents(namespace, index, readTimeout)) {
+          current = in;
+          connected = true;
+          connectedAt = System.nanoTime();
+          opened = true;
+          log.info("Watching job events in {} from index {}", label(), index);
+          BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+          long last = index - 1;
+          String line;
+          while ((line = reader.readLine()) != null) {
+            if (line.isBlank()) {
+              continue;
+            }
+            heardSomething = true;
+            quietCloses = 0;
+            last = Math.max(last, handle(line, last));
+          }
+          throw new EOFException("Nomad closed the event stream");
+        }
+      } catch (IOException e) {
+        connected = false;
+        current = null;
+        if (stopped.getCount() == 0) {
+          return;
+        }
+        quietCloses = e instanceof EOFException && !heardSomething ? quietCloses + 1 : 0;
+        if (opened && System.nanoTime() - connectedAt > HEALTHY_CONNECTION.toNanos()) {
+          attempt = 0; // it worked for a while: start the backoff over
+        }
+        Duration delay = backoff.delay(attempt++, random);
+        log.warn("Event stream for {} lost ({}); reconnecting in {} ms", label(), describe(e), delay.toMillis());
+        if (quietCloses == SUSPICIOUS_CLOSES) {
+          log.error(
+              "Nomad keeps closing the event stream for {} before sending any event. Since Nomad 1.11.2 this"
+                  + " is how a missing ACL capability shows: the token needs read-job on {}.",
+              label(), namespace.equals("*") ? "every namespace" : "namespace " + namespace);
+        }
+        if (e instanceof NomadApiException api && api.forbidden()) {
+          log.error("Nomad refused {}: the token needs list-jobs and read-job on {}", api.request(), label());
+        }
+        try {
+          if (stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+            return;
+          }
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      } finally {
+        connected = false;
+      }
+    }
+  }
+
+  /** Returns the batch's index when it carried events (heartbeats and re-sent batches give 0). */
+  private long handle(String line, long last) {
+    EventBatch batch;
+    try {
+      batch = parser.parse(line);
+    } catch (MalformedEventException e) {
+      log.warn("Skipped a line of the event stream: {}: {}", e.getMessage(), e.excerpt());
+      return 0;
+    }
+    if (batch.heartbeat()) {
+      return 0;
+    }
+    if (batch.index() < last) {
+      // Older than what we handled. Not "<=": Nomad can send several lines with one index.
+      return 0;
+    }
+    for (String problem : batch.problems()) {
+      log.warn("Event stream: {}", problem);
+    }
+    for (JobEvent event : batch.events()) {
+      log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
+      for (JobKey key : keys.forEvent(event)) {
+        woken.add(key);
+        queue.add(key);
+      }
+    }
+    return batch.index();
+  }
+
+  private static String describe(IOException e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private String label() {
+    return "*".equals(namespace) ? "all namespaces" : "namespace " + namespace;
+  }
+
+  /** Ends the loop and the connection it holds. */
+  void stop() {
+    stopped.countDown();
+    InputStream in = current;
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException e) {
+        log.debug("Closing the event stream: {}", e.getMessage());
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.nomadbackup.backup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.nomadbackup.nomad.JobEvent;
+import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.NomadJob;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class BackupKeysTest {
+  private final BackupKeys keys = new BackupKeys();
+
+  private static NomadJob job(String id, Optional<String> parent, boolean stopped, Map<String, String> meta) {
+    return new NomadJob("team-a", id, parent, "batch", stopped, "running", List.of(), Optional.empty(), meta, List.of(), 3);
+  }
+
+  private static final Map<String, String> OURS =
+      Map.of("backup-operator-managed", "true", "backup-operator-source", "db");
+
+  @Test
+  void aListedSourceIsItsOwnKey() {
+    assertEquals(List.of(new JobKey("team-a", "db")), keys.forListed(job("db", Optional.empty(), false, Map.of())));
+  }
+
+  @Test
+  void aListedBackupStandsForItsSourceSoOrphansAreFound() {
+    assertEquals(List.of(new JobKey("team-a", "db")), keys.forListed(job("backup-db", Optional.empty(), false, OURS)));
+  }
+
+  @Test
+  void listedChildrenAndUnownedBackupNamesAreHandledLikeAnyJob() {
+    assertEquals(List.of(), keys.forListed(job("db/periodic-1", Optional.of("db"), false, Map.of())));
+    assertEquals(List.of(new JobKey("team-a", "backup-x")),
+        keys.forListed(job("backup-x", Optional.empty(), false, Map.of("owner", "me"))));
+  }
+
+  @Test
+  void ourBackupStoppedBySomeoneElseWakesItsSource() {
+    JobEvent stopped = new JobEvent("JobDeregistered", new JobKey("team-a", "backup-db"), 9,
+        Optional.of(job("backup-db", Optional.empty(), true, OURS)));
+    assertEquals(List.of(new JobKey("team-a", "db")), keys.forEvent(stopped));
+  }
+
+  @Test
+  void ourOwnRegistrationOfABackupWakesOnlyItself() {
+    JobEvent registered = new JobEvent("JobRegistered", new JobKey("team-a", "backup-db"), 9,
+        Optional.of(job("backup-db", Optional.empty(), false, OURS)));
+    assertEquals(List.of(new JobKey("team-a", "backup-db")), keys.forEvent(registered));
+  }
+}
