@@ -1,0 +1,101 @@
+package dev.nomadbackup;
+
+import static dev.nomadbackup.testing.Waits.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nomadbackup.testing.NomadAgent;
+import dev.nomadbackup.testing.NomadAgentExtension;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The packaged jar, started the way users start it. */
+@ExtendWith(NomadAgentExtension.class)
+class MainIT {
+  private static final Path JAR = Path.of(System.getProperty("operator.jar", "target/nomad-backup-operator.jar"));
+
+  @Test
+  void connectsLogsTheLeaderAndExitsZeroOnSigterm(NomadAgent agent) throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    Process p = start(agent.env(agent.managementToken()), log);
+    try {
+      eventually(() -> assertTrue(read(log).contains("Connected to Nomad 1.11.3 at " + agent.address()), read(log)));
+      eventually(() -> assertTrue(read(log).contains("Watching job events in all namespaces"), read(log)));
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS), "operator did not stop on SIGTERM");
+      assertEquals(0, p.exitValue(), read(log));
+      assertTrue(read(log).contains("Operator stopped"));
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
+  @Test
+  void exitsNonZeroWithAClearMessageWhenNomadIsUnreachable() throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Process p = start(Map.of("NOMAD_ADDR", "http://127.0.0.1:" + port, "OPERATOR_STARTUP_TIMEOUT", "2s"), log);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(1, p.exitValue());
+    assertTrue(read(log).contains("Nomad at http://127.0.0.1:" + port + " is not usable after"), read(log));
+  }
+
+  @Test
+  void exitsWithCodeTwoOnBadConfiguration() throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    Process p = start(Map.of("OPERATOR_RESYNC_INTERVAL", "often"), log);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(2, p.exitValue());
+    assertTrue(read(log).contains("OPERATOR_RESYNC_INTERVAL=often is not a duration"), read(log));
+  }
+
+  @Test
+  void refusesToStartWithATemplateNomadCannotParse(NomadAgent agent) throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    Path template = Files.createTempFile(Path.of("target"), "broken", ".nomad.tmpl");
+    Files.writeString(template, "job \"[[ .JobID ]]\" {\n  no_such_setting = \"[[ .Schedule ]]\"\n}\n");
+    Map<String, String> env = new java.util.HashMap<>(agent.env(agent.managementToken()));
+    env.put("OPERATOR_TEMPLATE", template.toString());
+    Process p = start(env, log);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(3, p.exitValue(), read(log));
+    assertTrue(read(log).contains("The backup template is broken"), read(log));
+    assertTrue(read(log).contains("no_such_setting"), read(log));
+  }
+
+  @Test
+  void refusesToStartWithAnUnknownPlaceholder() throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    Path template = Files.createTempFile(Path.of("target"), "unknown", ".nomad.tmpl");
+    Files.writeString(template, "job \"[[ .JobID ]]\" {\n  type = \"[[ .Flavour ]]\"\n}\n");
+    Process p = start(Map.of("OPERATOR_TEMPLATE", template.toString()), log);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(3, p.exitValue(), read(log));
+    assertTrue(read(log).contains(":2:"), "names the line: " + read(log));
+    assertTrue(read(log).contains(".Flavour"), read(log));
+  }
+
+  private static Process start(Map<String, String> env, Path log) throws IOException {
+    ProcessBuilder b =
+        new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile());
+    b.environment().keySet().removeIf(k -> k.startsWith("NOMAD_") || k.startsWith("OPERATOR_"));
+    b.environment().putAll(env);
+    return b.start();
+  }
+
+  private static String read(Path log) throws IOException {
+    return Files.readString(log, StandardCharsets.UTF_8);
+  }
+}

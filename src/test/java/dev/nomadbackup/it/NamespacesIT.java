@@ -1,0 +1,63 @@
+package dev.nomadbackup.it;
+
+import static dev.nomadbackup.testing.Waits.awaitPresent;
+import static dev.nomadbackup.testing.Waits.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nomadbackup.testing.Jobs;
+import dev.nomadbackup.testing.NomadAgent;
+import dev.nomadbackup.testing.NomadAgentExtension;
+import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.TestNomad;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A job's backup lives in the job's own namespace, and only there. */
+@ExtendWith(NomadAgentExtension.class)
+class NamespacesIT {
+
+  @Test
+  void backupIsCreatedInTheSourcesNamespaceOnly(NomadAgent agent) throws Exception {
+    TestNomad nomad = agent.api();
+    String namespace = Jobs.uniqueId("team-a");
+    nomad.createNamespace(namespace);
+    String id = Jobs.uniqueId("db");
+    try (OperatorRun run = OperatorRun.start(agent)) {
+      nomad.run(namespace, Jobs.service(id, Jobs.optIn("@daily")));
+      JsonNode backup = awaitPresent(() -> nomad.job(namespace, "backup-" + id));
+      assertEquals(namespace, backup.path("Namespace").asText());
+      eventually(() -> assertTrue(run.log.contains("Backup created: " + namespace + "/backup-" + id)));
+      assertTrue(nomad.job("default", "backup-" + id).isEmpty(), "nothing may appear in default");
+
+      nomad.stop(namespace, id);
+      eventually(() -> assertTrue(nomad.job(namespace, "backup-" + id).isEmpty()));
+    } finally {
+      nomad.purge(namespace, id);
+      nomad.purge(namespace, "backup-" + id);
+    }
+  }
+
+  @Test
+  void operatorWatchingOneNamespaceLeavesOthersAlone(NomadAgent agent) throws Exception {
+    TestNomad nomad = agent.api();
+    String watched = Jobs.uniqueId("watched");
+    String other = Jobs.uniqueId("other");
+    nomad.createNamespace(watched);
+    nomad.createNamespace(other);
+    String inWatched = Jobs.uniqueId("a");
+    String inOther = Jobs.uniqueId("b");
+    try (OperatorRun run = OperatorRun.start(agent, java.util.Map.of("OPERATOR_NAMESPACES", watched))) {
+      nomad.run(other, Jobs.service(inOther, Jobs.optIn("@daily")));
+      nomad.run(watched, Jobs.service(inWatched, Jobs.optIn("@daily")));
+      awaitPresent(() -> nomad.job(watched, "backup-" + inWatched));
+      assertTrue(run.idle(java.time.Duration.ofSeconds(10)));
+      assertTrue(nomad.job(other, "backup-" + inOther).isEmpty());
+    } finally {
+      nomad.purge(watched, inWatched);
+      nomad.purge(watched, "backup-" + inWatched);
+      nomad.purge(other, inOther);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.nomadbackup.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * A Nomad agent process from the pinned binary: a single server on free loopback ports, with its
+ * data dir and log under {@code target/}. Server-only by default (no client is needed to register
+ * jobs, stream events or launch periodic children); {@code -Dnomad.test.mode=dev} runs it with a
+ * client as {@code nomad agent -dev} would.
+ */
+final class LocalNomadAgent implements NomadAgent, AutoCloseable {
+  private static final Duration START_DEADLINE = Duration.ofSeconds(90);
+
+  private final Path binary;
+  private final Path home;
+  private final boolean acl;
+  private final String extraConfig;
+  private Process process;
+  private URI address;
+  private Optional<String> token = Optional.empty();
+
+  LocalNomadAgent(Path binary, Path home, boolean acl, String extraConfig) {
+    this.binary = binary;
+    this.home = home;
+    this.acl = acl;
+    this.extraConfig = extraConfig;
+  }
+
+  void start() throws IOException, InterruptedException {
+    deleteTree(home);
+    Files.createDirectories(home.resolve("data"));
+    int http = freePort();
+    int rpc = freePort();
+    int serf = freePort();
+    boolean dev = "dev".equals(System.getProperty("nomad.test.mode"));
+    String config =
+        """
+        data_dir  = "%s"
+        bind_addr = "127.0.0.1"
+        log_level = "DEBUG"
+        disable_update_check = true
+        ports {
+          http = %d
+          rpc  = %d
+          serf = %d
+        }
+        advertise {
+          http = "127.0.0.1"
+          rpc  = "127.0.0.1"
+          serf = "127.0.0.1"
+        }
+        server {
+          enabled          = true
+          bootstrap_expect = 1
+        }
+        client {
+          enabled = %s
+        }
+        acl {
+          enabled = %s
+        }
+        %s
+        """
+            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, dev, acl, extraConfig);
+    Files.writeString(home.resolve("agent.hcl"), config);
+    address = URI.create("http://127.0.0.1:" + http);
+    Files.deleteIfExists(log());
+    launch();
+    if (acl) {
+      String secret = UUID.randomUUID().toString();
+      send("POST", "/v1/acl/bootstrap", "{\"BootstrapSecret\":\"" + secret + "\"}");
+      token = Optional.of(secret);
+    }
+  }
+
+  private void launch() throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "agent", "-config=" + home.resolve("agent.hcl")));
+    process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
+            .start();
+    awaitLeader();
+  }
+
+  /**
+   * Starts the agent again on its data dir and ports if it died (a Nomad panic, say), so one crash
+   * fails one test and not every test after it.
+   */
+  synchronized void ensureRunning() throws IOException, InterruptedException {
+    if (process != null && !process.isAlive()) {
+      System.out.printf("[nomad-test] Nomad at %s died with exit code %d; restarting it. Its last lines:%n%s%n",
+          address, process.exitValue(), tail(40));
+      launch();
+    }
+  }
+
+  private void awaitLeader() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("Nomad exited with " + process.exitValue() + "; see " + log() + "\n" + tail(30));
+      }
+      try {
+        String leader = send("GET", "/v1/status/leader", null);
+        if (leader.length() > 2) { // a JSON string such as "127.0.0.1:4647"
+          return;
+        }
+        last = "no leader yet";
+      } catch (IOException e) {
+        last = e.getMessage();
+      }
+      Thread.sleep(100); // polling a process we just started; nothing to wait on instead
+    }
+    throw new IOException("Nomad had no leader after " + START_DEADLINE + " (" + last + "); see " + log() + "\n" + tail(30));
+  }
+
+  private String send(String method, String path, String body) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(address.resolve(path)).timeout(Duration.ofSeconds(5));
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r =
+        HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() >= 300) {
+      throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+    }
+    return r.body();
+  }
+
+  String tail(int lines) {
+    try {
+      List<String> all = Files.readAllLines(log(), StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(cannot read " + log() + ": " + e.getMessage() + ")";
+    }
+  }
+
+  @Override
+  public URI address() {
+    return address;
+  }
+
+  @Override
+  public Optional<String> managementToken() {
+    return token;
+  }
+
+  @Override
+  public Path log() {
+    return home.resolveSibling(home.getFileName() + ".log");
+  }
+
+  @Override
+  public TestNomad api() {
+    return new TestNomad(address, token);
+  }
+
+  @Override
+  public void close() {
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.delete(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.nomadbackup.testing;
+
+import dev.nomadbackup.config.NomadConfig;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** A real Nomad agent that tests talk to, started once per test JVM by {@link NomadAgentExtension}. */
+public interface NomadAgent {
+
+  /** Put on a {@link NomadAgent} parameter to get the agent with ACLs enabled and bootstrapped. */
+  @Target(ElementType.PARAMETER)
+  @Retention(RetentionPolicy.RUNTIME)
+  @interface Acl {}
+
+  URI address();
+
+  /** The management token on an ACL agent. */
+  Optional<String> managementToken();
+
+  /** The agent's log file. */
+  Path log();
+
+  /** A test-side client with the management token (if any); independent of the operator's code. */
+  TestNomad api();
+
+  /** The environment the operator would get to reach this agent with {@code token}. */
+  default Map<String, String> env(Optional<String> token) {
+    Map<String, String> env = new HashMap<>();
+    env.put("NOMAD_ADDR", address().toString());
+    token.ifPresent(t -> env.put("NOMAD_TOKEN", t));
+    return env;
+  }
+
+  /** The operator's configuration to reach this agent as its manager. */
+  default NomadConfig config() {
+    return NomadConfig.fromEnvironment(env(managementToken()));
+  }
+}

@@ -1,0 +1,55 @@
+package dev.nomadbackup.testing;
+
+import dev.nomadbackup.Operator;
+import dev.nomadbackup.StartupException;
+import dev.nomadbackup.config.NomadConfig;
+import dev.nomadbackup.config.OperatorConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Starts the operator in this JVM against a test agent, with its log captured. */
+public final class OperatorRun implements AutoCloseable {
+  public final Operator operator;
+  public final LogCapture log;
+
+  private OperatorRun(Operator operator, LogCapture log) {
+    this.operator = operator;
+    this.log = log;
+  }
+
+  public static OperatorRun start(NomadAgent agent, Map<String, String> extraEnv) throws StartupException {
+    return start(agent, agent.managementToken(), extraEnv);
+  }
+
+  public static OperatorRun start(NomadAgent agent, Optional<String> token, Map<String, String> extraEnv)
+      throws StartupException {
+    Map<String, String> env = new HashMap<>(agent.env(token));
+    env.putIfAbsent("OPERATOR_STARTUP_TIMEOUT", "20s");
+    env.putAll(extraEnv);
+    LogCapture log = LogCapture.attach();
+    try {
+      Operator operator = Operator.start(NomadConfig.fromEnvironment(env), OperatorConfig.fromEnvironment(env));
+      return new OperatorRun(operator, log);
+    } catch (StartupException | RuntimeException e) {
+      log.close();
+      throw e;
+    }
+  }
+
+  public static OperatorRun start(NomadAgent agent) throws StartupException {
+    return start(agent, new HashMap<>());
+  }
+
+  /** Waits until nothing is queued, in flight or waiting for a retry. */
+  public boolean idle(Duration timeout) throws InterruptedException {
+    return operator.controller().awaitIdle(timeout);
+  }
+
+  @Override
+  public void close() {
+    operator.close();
+    log.close();
+  }
+}
