@@ -9,28 +9,85 @@ import dev.nomadbackup.config.GoDuration;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.controller.Controller;
+import dev.nomadbackup.controller.LeaderElection;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;
+import dev.nomadbackup.nomad.NomadLocks;
+import dev.nomadbackup.web.HealthServer;
+import dev.nomadbackup.web.OperatorMetrics;
+import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A running operator: the composition root, wired by hand. */
+/**
+ * A running operator, wired by hand: it connects, checks the template, serves health and metrics,
+ * and competes for the leader lock; only while it holds the lock does a {@link Controller} run.
+ */
 public final class Operator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Operator.class);
   private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   private static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
 
   private final NomadClient nomad;
-  private final Controller controller;
+  private final NomadLocks locks;
+  private final OperatorMetrics metrics;
+  private final LeaderElection election;
+  private final Thread electionThread;
+  private final Optional<HealthServer> health;
+  private volatile Controller controller;
+  private final Object leadership = new Object();
 
-  private Operator(NomadClient nomad, Controller controller) {
+  private Operator(NomadClient nomad, OperatorConfig config, BackupTemplate template, NomadConfig nomadConfig)
+      throws IOException {
     this.nomad = nomad;
-    this.controller = controller;
+    this.metrics = new OperatorMetrics(() -> {
+      Controller c = controller;
+      return c == null ? 0 : c.queueDepth();
+    });
+    this.locks = NomadLocks.create(nomadConfig);
+    this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), config.lockTtl(),
+        new LeaderElection.Listener() {
+          @Override
+          public void elected() {
+            Controller c = new Controller(nomad, config,
+                new BackupReconciler(nomad, template, config.dryRun()), new BackupKeys(), metrics);
+            metrics.leading(true);
+            c.start();
+            synchronized (leadership) {
+              controller = c;
+              leadership.notifyAll();
+            }
+            log.info("Operator active: watching {} with {} workers, resync every {}{}",
+                config.namespaces().contains(OperatorConfig.ALL_NAMESPACES)
+                    ? "all namespaces" : "namespaces " + String.join(", ", config.namespaces()),
+                config.workers(), GoDuration.format(config.resyncInterval()),
+                config.dryRun() ? " (dry run: nothing is written)" : "");
+          }
+
+          @Override
+          public void deposed() {
+            metrics.leading(false);
+            Controller c = controller;
+            controller = null;
+            if (c != null) {
+              c.close();
+              log.info("Operator standing by");
+            }
+          }
+        });
+    Optional<HealthServer> server = Optional.empty();
+    if (config.httpAddress().isPresent()) {
+      server = Optional.of(HealthServer.start(config.httpAddress().get(), this::status, metrics.registry()));
+      log.info("Health and metrics on port {}", server.get().port());
+    }
+    this.health = server;
+    this.electionThread = new Thread(election, "leader-election");
   }
 
-  /** Connects, checks the template against Nomad, and starts watching. */
+  /** Connects, checks the template against Nomad, and starts competing for the leader lock. */
   public static Operator start(NomadConfig nomadConfig, OperatorConfig config) throws StartupException {
     BackupTemplate template;
     try {
@@ -42,28 +99,34 @@ public final class Operator implements AutoCloseable {
     NomadClient nomad = NomadClient.create(nomadConfig, config.workers() + config.namespaces().size() + 4);
     try {
       awaitNomad(nomad, config.startupTimeout());
-      String checkNamespace =
-          config.namespaces().contains(OperatorConfig.ALL_NAMESPACES) ? "default" : config.namespaces().get(0);
-      try {
-        TemplateSource.check(template, nomad, checkNamespace);
-      } catch (TemplateException e) {
-        throw new StartupException(StartupException.BAD_TEMPLATE, "The backup template is broken: " + e.getMessage());
-      } catch (NomadApiException e) {
-        String hint = e.forbidden() ? " (the token needs parse-job or submit-job in namespace " + checkNamespace + ")" : "";
-        throw new StartupException(StartupException.NOMAD_UNREACHABLE, "Cannot check the backup template with Nomad: " + e.getMessage() + hint);
-      } catch (IOException e) {
-        throw new StartupException(StartupException.NOMAD_UNREACHABLE, "Cannot check the backup template with Nomad: " + e.getMessage());
-      }
-      Controller controller =
-          new Controller(nomad, config, new BackupReconciler(nomad, template), new BackupKeys());
-      controller.start();
-      log.info("Operator started: watching {} with {} workers, resync every {}",
-          config.namespaces().contains(OperatorConfig.ALL_NAMESPACES) ? "all namespaces" : "namespaces " + String.join(", ", config.namespaces()),
-          config.workers(), GoDuration.format(config.resyncInterval()));
-      return new Operator(nomad, controller);
+      checkTemplate(nomad, template, config);
+      Operator operator = new Operator(nomad, config, template, nomadConfig);
+      operator.electionThread.start();
+      return operator;
+    } catch (IOException e) {
+      closeQuietly(nomad);
+      throw new StartupException(StartupException.BAD_CONFIG, "Cannot serve health and metrics: " + e.getMessage());
     } catch (StartupException | RuntimeException e) {
       closeQuietly(nomad);
       throw e;
+    }
+  }
+
+  private static void checkTemplate(NomadClient nomad, BackupTemplate template, OperatorConfig config)
+      throws StartupException {
+    String namespace =
+        config.namespaces().contains(OperatorConfig.ALL_NAMESPACES) ? "default" : config.namespaces().get(0);
+    try {
+      TemplateSource.check(template, nomad, namespace);
+    } catch (TemplateException e) {
+      throw new StartupException(StartupException.BAD_TEMPLATE, "The backup template is broken: " + e.getMessage());
+    } catch (NomadApiException e) {
+      String hint = e.forbidden() ? " (the token needs parse-job or submit-job in namespace " + namespace + ")" : "";
+      throw new StartupException(StartupException.NOMAD_UNREACHABLE,
+          "Cannot check the backup template with Nomad: " + e.getMessage() + hint);
+    } catch (IOException e) {
+      throw new StartupException(StartupException.NOMAD_UNREACHABLE,
+          "Cannot check the backup template with Nomad: " + e.getMessage());
     }
   }
 
@@ -90,7 +153,7 @@ public final class Operator implements AutoCloseable {
             "Nomad at " + address + " is not usable after " + GoDuration.format(timeout) + ": " + problem);
       }
       Duration wait = Duration.ofNanos(Math.min(left, delay.toNanos()));
-      log.warn("Nomad at {} is not usable yet ({}); next try in {} s", address, problem, wait.toSeconds());
+      log.warn("Nomad at {} is not usable yet ({}); next try in {}", address, problem, GoDuration.format(wait));
       try {
         Thread.sleep(wait.toMillis());
       } catch (InterruptedException e) {
@@ -101,22 +164,73 @@ public final class Operator implements AutoCloseable {
     }
   }
 
-  public Controller controller() {
-    return controller;
+  /** What {@code /health/ready} says. */
+  public HealthServer.Status status() {
+    Controller c = controller;
+    if (c != null) {
+      return c.ready()
+          ? new HealthServer.Status(true, "leading: caught up and watching")
+          : new HealthServer.Status(false, "leading: catching up with the cluster");
+    }
+    return election.decided()
+        ? new HealthServer.Status(true, "standby: another operator holds the lock")
+        : new HealthServer.Status(false, "starting: asking for the leader lock");
+  }
+
+  /** True while this operator holds the leader lock and acts. */
+  public boolean leading() {
+    return election.leading();
+  }
+
+  /** The controller while leading, else empty. */
+  public Optional<Controller> controller() {
+    return Optional.ofNullable(controller);
+  }
+
+  /** Waits until this operator leads and has nothing left to do; false if that takes longer than {@code timeout}. */
+  public boolean awaitIdle(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Controller c;
+    synchronized (leadership) {
+      while ((c = controller) == null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        leadership.wait(Math.max(1, left / 1_000_000));
+      }
+    }
+    return c.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+  }
+
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  /** The port of the health and metrics endpoint, if it runs. */
+  public Optional<Integer> httpPort() {
+    return health.map(HealthServer::port);
   }
 
   @Override
   public void close() {
-    controller.close();
+    election.stop();
+    try {
+      electionThread.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    health.ifPresent(HealthServer::close);
+    closeQuietly(locks);
     closeQuietly(nomad);
     log.info("Operator stopped");
   }
 
-  private static void closeQuietly(NomadClient nomad) {
+  private static void closeQuietly(Closeable c) {
     try {
-      nomad.close();
+      c.close();
     } catch (IOException e) {
-      log.debug("Closing the Nomad client: {}", e.getMessage());
+      log.debug("Closing: {}", e.getMessage());
     }
   }
 }

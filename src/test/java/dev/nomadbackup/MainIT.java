@@ -91,6 +91,7 @@ class MainIT {
             .redirectErrorStream(true)
             .redirectOutput(log.toFile());
     b.environment().keySet().removeIf(k -> k.startsWith("NOMAD_") || k.startsWith("OPERATOR_"));
+    b.environment().put("OPERATOR_HTTP_ADDR", "127.0.0.1:0");
     b.environment().putAll(env);
     return b.start();
   }

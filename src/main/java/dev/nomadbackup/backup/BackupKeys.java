@@ -14,6 +14,11 @@ import java.util.Optional;
  */
 public final class BackupKeys implements KeyMapper {
   @Override
+  public boolean owned(NomadJob job) {
+    return Ownership.managed(job);
+  }
+
+  @Override
   public List<JobKey> forListed(NomadJob job) {
     if (Ownership.managed(job)) {
       return Ownership.sourceOf(job).map(List::of).orElse(List.of());

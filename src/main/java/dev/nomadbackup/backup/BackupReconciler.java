@@ -29,10 +29,13 @@ public final class BackupReconciler implements Reconciler {
 
   private final NomadClient nomad;
   private final BackupTemplate template;
+  private final boolean dryRun;
 
-  public BackupReconciler(NomadClient nomad, BackupTemplate template) {
+  /** With {@code dryRun}, every write is logged as what it would have been, and not made. */
+  public BackupReconciler(NomadClient nomad, BackupTemplate template, boolean dryRun) {
     this.nomad = nomad;
     this.template = template;
+    this.dryRun = dryRun;
   }
 
   @Override
@@ -74,6 +77,10 @@ public final class BackupReconciler implements Reconciler {
       log.info("    Left alone: {} is not managed by the operator", backupKey);
       return Outcome.CONFLICT;
     }
+    if (dryRun) {
+      log.info("    Dry run: would remove {} ({})", backupKey, why);
+      return Outcome.REMOVED;
+    }
     nomad.purgeJob(backupKey);
     log.info("    Backup removed: {} ({})", backupKey, why);
     return Outcome.REMOVED;
@@ -111,6 +118,10 @@ public final class BackupReconciler implements Reconciler {
       throw e;
     }
     stamp(spec, backupKey, key, hash);
+    if (dryRun) {
+      log.info("    Dry run: would {} {}", backup.isEmpty() ? "create" : "update", backupKey);
+      return backup.isEmpty() ? Outcome.CREATED : Outcome.UPDATED;
+    }
     try {
       nomad.registerJob(spec, backup.map(NomadJob::jobModifyIndex).orElse(0L));
     } catch (NomadApiException e) {

@@ -12,13 +12,15 @@ import java.util.Optional;
  * @param token ACL token sent as {@code X-Nomad-Token} ({@code NOMAD_TOKEN})
  * @param region region query parameter ({@code NOMAD_REGION})
  * @param httpAuth {@code user[:password]} for HTTP basic auth ({@code NOMAD_HTTP_AUTH})
+ * @param namespace the operator's own namespace ({@code NOMAD_NAMESPACE}), where its lock lives
  */
 public record NomadConfig(
     URI address,
     Optional<String> token,
     Optional<String> region,
     Optional<String> httpAuth,
-    Tls tls) {
+    Tls tls,
+    String namespace) {
 
   public static final String DEFAULT_ADDRESS = "http://127.0.0.1:4646";
 
@@ -75,7 +77,12 @@ public record NomadConfig(
             e.get("NOMAD_TLS_SERVER_NAME"),
             e.flag("NOMAD_SKIP_VERIFY", false));
     return new NomadConfig(
-        address, e.get("NOMAD_TOKEN"), e.get("NOMAD_REGION"), e.get("NOMAD_HTTP_AUTH"), tls);
+        address,
+        e.get("NOMAD_TOKEN"),
+        e.get("NOMAD_REGION"),
+        e.get("NOMAD_HTTP_AUTH"),
+        tls,
+        e.get("NOMAD_NAMESPACE").orElse("default"));
   }
 
   @Override

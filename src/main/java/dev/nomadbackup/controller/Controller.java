@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,9 +43,13 @@ public final class Controller implements AutoCloseable {
   private final ScheduledExecutorService resync =
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "resync"));
   private final Duration streamReadTimeout;
+  private final Telemetry telemetry;
+  private final Set<String> listedNamespaces = ConcurrentHashMap.newKeySet();
+  private volatile boolean caughtUp;
 
-  public Controller(NomadClient nomad, OperatorConfig config, Reconciler reconciler, KeyMapper keys) {
-    this(nomad, config, reconciler, keys, STREAM_READ_TIMEOUT);
+  public Controller(
+      NomadClient nomad, OperatorConfig config, Reconciler reconciler, KeyMapper keys, Telemetry telemetry) {
+    this(nomad, config, reconciler, keys, telemetry, STREAM_READ_TIMEOUT);
   }
 
   Controller(
@@ -52,12 +57,40 @@ public final class Controller implements AutoCloseable {
       OperatorConfig config,
       Reconciler reconciler,
       KeyMapper keys,
+      Telemetry telemetry,
       Duration streamReadTimeout) {
     this.nomad = nomad;
     this.config = config;
     this.reconciler = reconciler;
     this.keys = keys;
-    this.sync = new JobSync(nomad, keys, queue);
+    this.telemetry = new Telemetry() {
+      @Override
+      public void eventReceived(String type) {
+        telemetry.eventReceived(type);
+      }
+
+      @Override
+      public void indexSeen(long index) {
+        telemetry.indexSeen(index);
+      }
+
+      @Override
+      public void streamReconnecting() {
+        telemetry.streamReconnecting();
+      }
+
+      @Override
+      public void reconciled(JobKey key, Optional<Outcome> outcome, long nanos) {
+        telemetry.reconciled(key, outcome, nanos);
+      }
+
+      @Override
+      public void listed(String namespace, int managedBackups) {
+        listedNamespaces.add(namespace);
+        telemetry.listed(namespace, managedBackups);
+      }
+    };
+    this.sync = new JobSync(nomad, keys, queue, this.telemetry);
     this.streamReadTimeout = streamReadTimeout;
   }
 
@@ -69,7 +102,8 @@ public final class Controller implements AutoCloseable {
     EventStreamParser parser = new EventStreamParser(new com.fasterxml.jackson.databind.ObjectMapper());
     for (String namespace : config.namespaces()) {
       EventSource source =
-          new EventSource(namespace, nomad, sync, parser, keys, queue, woken, streamReadTimeout, Backoff.reconnects());
+          new EventSource(namespace, nomad, sync, parser, keys, queue, woken, streamReadTimeout,
+              Backoff.reconnects(), telemetry);
       sources.add(source);
       threads.add(start(new Thread(source, "events-" + namespace)));
     }
@@ -77,9 +111,29 @@ public final class Controller implements AutoCloseable {
     resync.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Ready once every watched namespace was listed and everything that listing queued was
+   * reconciled, and while every event stream is connected.
+   */
+  public boolean ready() {
+    if (!caughtUp && listedNamespaces.containsAll(config.namespaces())) {
+      try {
+        caughtUp = queue.awaitIdle(Duration.ZERO);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return caughtUp && streaming();
+  }
+
   /** True while every event source is connected. */
   public boolean streaming() {
     return !sources.isEmpty() && sources.stream().allMatch(EventSource::connected);
+  }
+
+  /** Keys waiting to be reconciled. */
+  public int queueDepth() {
+    return queue.depth();
   }
 
   /** Waits until no key is waiting, processing or scheduled for a retry. */
@@ -113,16 +167,20 @@ public final class Controller implements AutoCloseable {
       }
       boolean fromEvent = woken.remove(key);
       MDC.put("job", key.toString());
+      long started = System.nanoTime();
       try {
         Outcome outcome = reconciler.reconcile(key);
+        telemetry.reconciled(key, Optional.of(outcome), System.nanoTime() - started);
         queue.forget(key);
         if (fromEvent) {
           log.info("--> Done: {} ({})", key, outcome.name().toLowerCase(java.util.Locale.ROOT));
         }
       } catch (IOException e) {
+        telemetry.reconciled(key, Optional.empty(), System.nanoTime() - started);
         Duration delay = queue.retryLater(key);
         log.warn("    Failed for {}, retry in {} ms: {}", key, delay.toMillis(), e.getMessage());
       } catch (RuntimeException e) {
+        telemetry.reconciled(key, Optional.empty(), System.nanoTime() - started);
         Duration delay = queue.retryLater(key);
         log.error("    Failed for {}, retry in {} ms", key, delay.toMillis(), e);
       } finally {

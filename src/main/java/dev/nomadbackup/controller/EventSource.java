@@ -42,6 +42,7 @@ final class EventSource implements Runnable {
   private final Set<JobKey> woken;
   private final Duration readTimeout;
   private final Backoff backoff;
+  private final Telemetry telemetry;
   private final Random random = new Random();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile InputStream current;
@@ -56,7 +57,8 @@ final class EventSource implements Runnable {
       WorkQueue<JobKey> queue,
       Set<JobKey> woken,
       Duration readTimeout,
-      Backoff backoff) {
+      Backoff backoff,
+      Telemetry telemetry) {
     this.namespace = namespace;
     this.nomad = nomad;
     this.sync = sync;
@@ -66,6 +68,7 @@ final class EventSource implements Runnable {
     this.woken = woken;
     this.readTimeout = readTimeout;
     this.backoff = backoff;
+    this.telemetry = telemetry;
   }
 
   boolean connected() {
@@ -112,6 +115,7 @@ final class EventSource implements Runnable {
         if (opened && System.nanoTime() - connectedAt > HEALTHY_CONNECTION.toNanos()) {
           attempt = 0; // it worked for a while: start the backoff over
         }
+        telemetry.streamReconnecting();
         Duration delay = backoff.delay(attempt++, random);
         log.warn("Event stream for {} lost ({}); reconnecting in {} ms", label(), describe(e), delay.toMillis());
         if (quietCloses == SUSPICIOUS_CLOSES) {
@@ -156,7 +160,9 @@ final class EventSource implements Runnable {
     for (String problem : batch.problems()) {
       log.warn("Event stream: {}", problem);
     }
+    telemetry.indexSeen(batch.index());
     for (JobEvent event : batch.events()) {
+      telemetry.eventReceived(event.type());
       log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
       for (JobKey key : keys.forEvent(event)) {
         woken.add(key);

@@ -10,4 +10,9 @@ public interface KeyMapper {
   List<JobKey> forListed(NomadJob job);
 
   List<JobKey> forEvent(JobEvent event);
+
+  /** True for a job the operator made itself (counted for metrics). */
+  default boolean owned(NomadJob job) {
+    return false;
+  }
 }

@@ -11,6 +11,9 @@ import java.util.Optional;
 
 /** Starts the operator in this JVM against a test agent, with its log captured. */
 public final class OperatorRun implements AutoCloseable {
+  /** Put {@code "false"} under this key in the extra env to return without waiting for readiness. */
+  public static final String AWAIT_READY = "test.await-ready";
+
   public final Operator operator;
   public final LogCapture log;
 
@@ -27,11 +30,18 @@ public final class OperatorRun implements AutoCloseable {
       throws StartupException {
     Map<String, String> env = new HashMap<>(agent.env(token));
     env.putIfAbsent("OPERATOR_STARTUP_TIMEOUT", "20s");
+    env.putIfAbsent("OPERATOR_HTTP_ADDR", "127.0.0.1:0");
     env.putAll(extraEnv);
     LogCapture log = LogCapture.attach();
     try {
       Operator operator = Operator.start(NomadConfig.fromEnvironment(env), OperatorConfig.fromEnvironment(env));
-      return new OperatorRun(operator, log);
+      OperatorRun run = new OperatorRun(operator, log);
+      if (!"false".equals(extraEnv.get(AWAIT_READY))) {
+        // as a user would: wait for /health/ready before changing jobs
+        Waits.eventually(() -> org.junit.jupiter.api.Assertions.assertTrue(
+            operator.status().ready(), () -> "not ready: " + operator.status().reason()));
+      }
+      return run;
     } catch (StartupException | RuntimeException e) {
       log.close();
       throw e;
@@ -44,7 +54,7 @@ public final class OperatorRun implements AutoCloseable {
 
   /** Waits until nothing is queued, in flight or waiting for a retry. */
   public boolean idle(Duration timeout) throws InterruptedException {
-    return operator.controller().awaitIdle(timeout);
+    return operator.awaitIdle(timeout);
   }
 
   @Override

@@ -1,0 +1,96 @@
+package dev.nomadbackup.it;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nomadbackup.testing.Jobs;
+import dev.nomadbackup.testing.NomadAgent;
+import dev.nomadbackup.testing.NomadAgentExtension;
+import dev.nomadbackup.testing.OperatorProcess;
+import dev.nomadbackup.testing.TestNomad;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Two operators, one lock: only the leader writes; when it dies without a word (kill -9) the other
+ * takes over once the lock expires, and when it stops cleanly the other takes over at once.
+ */
+@ExtendWith(NomadAgentExtension.class)
+class HighAvailabilityIT {
+  private static final Duration TTL = Duration.ofSeconds(10);
+  /** An unrenewed lock is free after about 2 × TTL plus the lock delay (= TTL); a standby asks every 5 s. */
+  private static final Duration FAILOVER = TTL.multipliedBy(2).plus(TTL).plusSeconds(5 + 10);
+
+  @Test
+  void standbyTakesOverWhenTheLeaderIsKilledAndNeverBothWrite(NomadAgent agent) throws Exception {
+    TestNomad nomad = agent.api();
+    String lockPath = "nomad-backup-operator/" + Jobs.uniqueId("ha");
+    Map<String, String> env = new HashMap<>(agent.env(agent.managementToken()));
+    env.put("OPERATOR_LOCK_PATH", lockPath);
+    env.put("OPERATOR_LOCK_TTL", "10s");
+    String before = Jobs.uniqueId("before");
+    String after = Jobs.uniqueId("after");
+    try (OperatorProcess a = OperatorProcess.start("ha-a", env)) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> a.get("/health/ready").status() == 200);
+      try (OperatorProcess b = OperatorProcess.start("ha-b", env)) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> b.get("/health/ready").status() == 200);
+        assertTrue(a.get("/metrics").body().contains("nomad_backup_leader 1.0"), a.get("/metrics").body());
+        assertTrue(b.get("/metrics").body().contains("nomad_backup_leader 0.0"), b.get("/metrics").body());
+        assertTrue(b.get("/health/ready").body().startsWith("standby"));
+
+        nomad.run(Jobs.service(before, Jobs.optIn("@daily")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> nomad.job("backup-" + before).isPresent());
+        assertTrue(a.log().contains("Backup created: backup-" + before));
+
+        a.kill();
+        nomad.run(Jobs.service(after, Jobs.optIn("@daily")));
+        await().atMost(FAILOVER).until(() -> nomad.job("backup-" + after).isPresent());
+        assertTrue(b.log().contains("Leading: holding the lock " + lockPath), b.log());
+        assertTrue(b.log().contains("Backup created: backup-" + after), b.log());
+
+        // b wrote nothing while a led: its first write comes after it took the lock
+        String bLog = b.log();
+        assertTrue(bLog.indexOf("Leading:") < bLog.indexOf("Backup created"), bLog);
+        assertFalse(bLog.contains("Backup created: backup-" + before), "both wrote the same backup");
+        for (String id : new String[] {before, after}) {
+          JsonNode backup = nomad.job("backup-" + id).orElseThrow();
+          assertEquals(0, backup.path("Version").asInt(), "backup-" + id + " was written more than once");
+        }
+        assertTrue(b.get("/metrics").body().contains("nomad_backup_leader 1.0"));
+
+        // a clean stop hands over at once: no waiting for the TTL
+        assertEquals(0, b.terminate(Duration.ofSeconds(20)), b.log());
+        assertTrue(b.log().contains("Released the leader lock"), b.log());
+      }
+    } finally {
+      for (String id : new String[] {before, after}) {
+        nomad.purge("default", id);
+        nomad.purge("default", "backup-" + id);
+      }
+    }
+  }
+
+  @Test
+  void aCleanStopHandsTheLockOverWithoutWaitingForItsTtl(NomadAgent agent) throws Exception {
+    Map<String, String> env = new HashMap<>(agent.env(agent.managementToken()));
+    env.put("OPERATOR_LOCK_PATH", "nomad-backup-operator/" + Jobs.uniqueId("handover"));
+    env.put("OPERATOR_LOCK_TTL", "60s"); // takeover by expiry would take minutes
+    try (OperatorProcess a = OperatorProcess.start("handover-a", env);
+        OperatorProcess b = OperatorProcess.start("handover-b", env)) {
+      await().atMost(Duration.ofSeconds(30)).until(
+          () -> a.get("/health/ready").status() == 200 && b.get("/health/ready").status() == 200);
+      OperatorProcess leader = a.get("/metrics").body().contains("nomad_backup_leader 1.0") ? a : b;
+      OperatorProcess standby = leader == a ? b : a;
+      assertEquals(0, leader.terminate(Duration.ofSeconds(20)), leader.log());
+      // released at once; the standby asks every 5 s (expiry would take 2 x 60 s + 60 s)
+      await().atMost(Duration.ofSeconds(20)).until(
+          () -> standby.get("/metrics").body().contains("nomad_backup_leader 1.0"));
+    }
+  }
+}
