@@ -33,7 +33,7 @@ public final class Main {
     // Handle the signals ourselves: a JVM killed by SIGTERM exits 143, a clean stop should exit 0.
     Signal.handle(new Signal("TERM"), s -> stop.countDown());
     Signal.handle(new Signal("INT"), s -> stop.countDown());
-    log.info("Starting nomad-backup-operator against {}", nomadConfig.address());
+    log.info("Starting nomad-backup-operator against {}", nomadConfig.location());
     try (Operator operator = Operator.start(nomadConfig, config)) {
       stop.await();
       log.info("Shutting down");

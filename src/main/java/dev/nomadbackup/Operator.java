@@ -133,7 +133,7 @@ public final class Operator implements AutoCloseable {
   private static void awaitNomad(NomadClient nomad, Duration timeout) throws StartupException {
     long deadline = System.nanoTime() + timeout.toNanos();
     Duration delay = FIRST_RETRY;
-    String address = nomad.config().address().toString();
+    String address = nomad.config().location();
     while (true) {
       String problem;
       try {

@@ -13,6 +13,8 @@ import java.util.Optional;
  * @param region region query parameter ({@code NOMAD_REGION})
  * @param httpAuth {@code user[:password]} for HTTP basic auth ({@code NOMAD_HTTP_AUTH})
  * @param namespace the operator's own namespace ({@code NOMAD_NAMESPACE}), where its lock lives
+ * @param unixSocket the socket every request goes through, when {@code NOMAD_ADDR} is {@code
+ *     unix:///path}; {@code address} is then a stand-in {@code http://localhost}
  */
 public record NomadConfig(
     URI address,
@@ -20,7 +22,8 @@ public record NomadConfig(
     Optional<String> region,
     Optional<String> httpAuth,
     Tls tls,
-    String namespace) {
+    String namespace,
+    Optional<Path> unixSocket) {
 
   public static final String DEFAULT_ADDRESS = "http://127.0.0.1:4646";
 
@@ -48,7 +51,7 @@ public record NomadConfig(
     String scheme = address.getScheme();
     if (!"http".equals(scheme) && !"https".equals(scheme)) {
       throw new ConfigException(
-          "NOMAD_ADDR=" + address + " is not supported; use an http:// or https:// address");
+          "NOMAD_ADDR=" + address + " is not supported; use an http://, https:// or unix:// address");
     }
     if (address.getHost() == null) {
       throw new ConfigException("NOMAD_ADDR=" + address + " has no host");
@@ -59,6 +62,15 @@ public record NomadConfig(
   public static NomadConfig fromEnvironment(Map<String, String> env) {
     Env e = new Env(env);
     String raw = e.get("NOMAD_ADDR").orElse(DEFAULT_ADDRESS).trim();
+    Optional<Path> unixSocket = Optional.empty();
+    if (raw.startsWith("unix://")) {
+      String path = raw.substring("unix://".length());
+      if (!path.startsWith("/")) {
+        throw new ConfigException("NOMAD_ADDR=" + raw + " must name an absolute socket path: unix:///path/api.sock");
+      }
+      unixSocket = Optional.of(Path.of(path));
+      raw = "http://localhost";
+    }
     if (!raw.contains("://")) {
       raw = "http://" + raw; // the CLI accepts host:port as well
     }
@@ -82,13 +94,19 @@ public record NomadConfig(
         e.get("NOMAD_REGION"),
         e.get("NOMAD_HTTP_AUTH"),
         tls,
-        e.get("NOMAD_NAMESPACE").orElse("default"));
+        e.get("NOMAD_NAMESPACE").orElse("default"),
+        unixSocket);
+  }
+
+  /** Where requests go, as a user wrote it: the URL, or {@code unix:///path}. */
+  public String location() {
+    return unixSocket.map(p -> "unix://" + p).orElse(address.toString());
   }
 
   @Override
   public String toString() {
     // never print the token
-    return "NomadConfig[address=" + address + ", token=" + (token.isPresent() ? "set" : "unset")
+    return "NomadConfig[address=" + location() + ", token=" + (token.isPresent() ? "set" : "unset")
         + ", region=" + region.orElse("-") + "]";
   }
 }

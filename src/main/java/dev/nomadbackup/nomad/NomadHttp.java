@@ -60,7 +60,8 @@ public final class NomadHttp implements Closeable {
   static CloseableHttpClient newClient(NomadConfig config, int maxConnections) {
     RegistryBuilder<ConnectionSocketFactory> sockets =
         RegistryBuilder.<ConnectionSocketFactory>create()
-            .register("http", PlainConnectionSocketFactory.getSocketFactory());
+            .register("http", config.unixSocket().<ConnectionSocketFactory>map(UnixSocketConnections::new)
+                .orElse(PlainConnectionSocketFactory.getSocketFactory()));
     NomadConfig.Tls tls = config.tls();
     sockets.register(
         "https",

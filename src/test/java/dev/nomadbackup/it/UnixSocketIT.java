@@ -1,0 +1,42 @@
+package dev.nomadbackup.it;
+
+import static dev.nomadbackup.testing.Waits.awaitPresent;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.nomadbackup.testing.Jobs;
+import dev.nomadbackup.testing.NomadAgent;
+import dev.nomadbackup.testing.NomadAgentExtension;
+import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.TestNomad;
+import dev.nomadbackup.testing.UnixSocketForwarder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** NOMAD_ADDR=unix:///... as Nomad's Task API gives it to a task: everything goes through the socket. */
+@ExtendWith(NomadAgentExtension.class)
+class UnixSocketIT {
+
+  @Test
+  void operatorWorksThroughAUnixSocket(NomadAgent agent) throws Exception {
+    TestNomad nomad = agent.api();
+    Path dir = Files.createTempDirectory(Path.of("target"), "sock").toAbsolutePath();
+    String id = Jobs.uniqueId("socket");
+    try (UnixSocketForwarder socket = UnixSocketForwarder.start(dir.resolve("api.sock"), agent.address())) {
+      Map<String, String> env = new HashMap<>(agent.env(agent.managementToken()));
+      env.put("NOMAD_ADDR", "unix://" + dir.resolve("api.sock"));
+      try (OperatorRun run = OperatorRun.start(agent, agent.managementToken(), env)) {
+        nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
+        awaitPresent(() -> nomad.job("backup-" + id));
+        assertTrue(run.log.contains("Connected to Nomad 1.11.3 at unix://" + dir.resolve("api.sock")), run.log.lines().toString());
+        assertTrue(socket.connections() >= 2, "the event stream and the calls went through the socket");
+      }
+    } finally {
+      nomad.purge("default", id);
+      nomad.purge("default", "backup-" + id);
+    }
+  }
+}
