@@ -121,9 +121,8 @@ public final class Operator implements AutoCloseable {
     } catch (TemplateException e) {
       throw new StartupException(StartupException.BAD_TEMPLATE, "The backup template is broken: " + e.getMessage());
     } catch (NomadApiException e) {
-      String hint = e.forbidden() ? " (the token needs parse-job or submit-job in namespace " + namespace + ")" : "";
       throw new StartupException(StartupException.NOMAD_UNREACHABLE,
-          "Cannot check the backup template with Nomad: " + e.getMessage() + hint);
+          "Cannot check the backup template with Nomad in namespace " + namespace + ": " + e.getMessage());
     } catch (IOException e) {
       throw new StartupException(StartupException.NOMAD_UNREACHABLE,
           "Cannot check the backup template with Nomad: " + e.getMessage());

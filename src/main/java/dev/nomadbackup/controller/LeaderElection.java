@@ -162,7 +162,7 @@ public final class LeaderElection implements Runnable {
 
   private String describe(IOException e) {
     if (e instanceof NomadApiException api && api.forbidden()) {
-      return api.getMessage() + " (the token needs write on variables path " + path + " in namespace " + namespace + ")";
+      return api.getMessage() + "; the variables path is " + path + " in namespace " + namespace;
     }
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }

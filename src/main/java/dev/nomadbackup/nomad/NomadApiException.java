@@ -9,7 +9,8 @@ public final class NomadApiException extends IOException {
   private final String body;
 
   NomadApiException(int status, String request, String body) {
-    super(status + " from " + request + ": " + abbreviate(body));
+    super(status + " from " + request + ": " + abbreviate(body)
+        + (status == 403 ? capabilityHint(request).map(c -> " (the token needs " + c + ")").orElse("") : ""));
     this.status = status;
     this.request = request;
     this.body = body;
@@ -27,6 +28,24 @@ public final class NomadApiException extends IOException {
   /** Nomad's message, as it sent it. */
   public String body() {
     return body;
+  }
+
+  /** The ACL capability a request of the operator's needs, as acl/operator-policy.hcl grants it. */
+  static java.util.Optional<String> capabilityHint(String request) {
+    String capability = null;
+    if (request.startsWith("GET /v1/jobs")) {
+      capability = "list-jobs";
+    } else if (request.startsWith("GET /v1/job/") || request.startsWith("GET /v1/event/stream")) {
+      capability = "read-job";
+    } else if (request.startsWith("POST /v1/jobs/parse")) {
+      capability = "parse-job";
+    } else if (request.startsWith("POST /v1/jobs") || request.startsWith("DELETE /v1/job/")
+        || request.startsWith("POST /v1/validate/job")) {
+      capability = "submit-job";
+    } else if (request.startsWith("PUT /v1/var/")) {
+      capability = "write on the lock's variable path";
+    }
+    return java.util.Optional.ofNullable(capability);
   }
 
   public boolean notFound() {

@@ -15,7 +15,17 @@ class NomadApiExceptionTest {
 
   @Test
   void messageNamesStatusRequestAndCause() {
-    NomadApiException e = new NomadApiException(403, "POST /v1/jobs", "Permission denied");
-    assertEquals("403 from POST /v1/jobs: Permission denied", e.getMessage());
+    NomadApiException e = new NomadApiException(500, "POST /v1/jobs", "rpc error: no leader");
+    assertEquals("500 from POST /v1/jobs: rpc error: no leader", e.getMessage());
+  }
+
+  @Test
+  void aForbiddenCallNamesTheCapabilityItNeeds() {
+    assertEquals("403 from POST /v1/jobs/parse: Permission denied (the token needs parse-job)",
+        new NomadApiException(403, "POST /v1/jobs/parse", "Permission denied").getMessage());
+    assertEquals("403 from GET /v1/jobs: Permission denied (the token needs list-jobs)",
+        new NomadApiException(403, "GET /v1/jobs", "Permission denied").getMessage());
+    assertEquals("403 from DELETE /v1/job/x: Permission denied (the token needs submit-job)",
+        new NomadApiException(403, "DELETE /v1/job/x", "Permission denied").getMessage());
   }
 }
