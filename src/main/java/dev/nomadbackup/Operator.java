@@ -39,6 +39,8 @@ public final class Operator implements AutoCloseable {
   private final Optional<HealthServer> health;
   private volatile Controller controller;
   private final Object leadership = new Object();
+  /** What the operator waits for before it competes for the lock; null once it does. */
+  private volatile String waitingFor;
 
   private Operator(NomadClient nomad, OperatorConfig config, BackupTemplate template, NomadConfig nomadConfig)
       throws IOException {
@@ -85,6 +87,7 @@ public final class Operator implements AutoCloseable {
     }
     this.health = server;
     this.electionThread = new Thread(election, "leader-election");
+    this.waitingFor = "waiting for Nomad at " + nomadConfig.location();
   }
 
   /** Connects, checks the template against Nomad, and starts competing for the leader lock. */
@@ -97,17 +100,23 @@ public final class Operator implements AutoCloseable {
     }
     // one connection per worker and event stream, and a few for listings
     NomadClient nomad = NomadClient.create(nomadConfig, config.workers() + config.namespaces().size() + 4);
+    Operator operator;
     try {
-      awaitNomad(nomad, config.startupTimeout());
-      checkTemplate(nomad, template, config);
-      Operator operator = new Operator(nomad, config, template, nomadConfig);
-      operator.electionThread.start();
-      return operator;
+      // health first: a liveness check must not kill an operator that waits for Nomad
+      operator = new Operator(nomad, config, template, nomadConfig);
     } catch (IOException e) {
       closeQuietly(nomad);
       throw new StartupException(StartupException.BAD_CONFIG, "Cannot serve health and metrics: " + e.getMessage());
+    }
+    try {
+      awaitNomad(nomad, config.startupTimeout());
+      operator.waitingFor = "checking the backup template";
+      checkTemplate(nomad, template, config);
+      operator.waitingFor = null;
+      operator.electionThread.start();
+      return operator;
     } catch (StartupException | RuntimeException e) {
-      closeQuietly(nomad);
+      operator.close();
       throw e;
     }
   }
@@ -165,15 +174,23 @@ public final class Operator implements AutoCloseable {
 
   /** What {@code /health/ready} says. */
   public HealthServer.Status status() {
+    String waiting = waitingFor;
+    if (waiting != null) {
+      return new HealthServer.Status(false, "starting: " + waiting);
+    }
     Controller c = controller;
     if (c != null) {
       return c.ready()
           ? new HealthServer.Status(true, "leading: caught up and watching")
           : new HealthServer.Status(false, "leading: catching up with the cluster");
     }
-    return election.decided()
-        ? new HealthServer.Status(true, "standby: another operator holds the lock")
-        : new HealthServer.Status(false, "starting: asking for the leader lock");
+    if (election.decided()) {
+      return new HealthServer.Status(true, "standby: another operator holds the lock");
+    }
+    String problem = election.problem();
+    return new HealthServer.Status(false, problem.isEmpty()
+        ? "starting: asking for the leader lock"
+        : "cannot take the leader lock: " + problem);
   }
 
   /** True while this operator holds the leader lock and acts. */
@@ -215,7 +232,9 @@ public final class Operator implements AutoCloseable {
   public void close() {
     election.stop();
     try {
-      electionThread.join(Duration.ofSeconds(30).toMillis());
+      if (electionThread.isAlive()) {
+        electionThread.join(Duration.ofSeconds(30).toMillis());
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

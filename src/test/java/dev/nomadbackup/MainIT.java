@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nomadbackup.testing.NomadAgent;
 import dev.nomadbackup.testing.NomadAgentExtension;
+import dev.nomadbackup.testing.OperatorProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -38,16 +39,20 @@ class MainIT {
   }
 
   @Test
-  void exitsNonZeroWithAClearMessageWhenNomadIsUnreachable() throws Exception {
-    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+  void servesHealthWhileWaitingForNomadThenExitsNonZeroWithAClearMessage() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process p = start(Map.of("NOMAD_ADDR", "http://127.0.0.1:" + port, "OPERATOR_STARTUP_TIMEOUT", "2s"), log);
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assertEquals(1, p.exitValue());
-    assertTrue(read(log).contains("Nomad at http://127.0.0.1:" + port + " is not usable after"), read(log));
+    try (OperatorProcess p = OperatorProcess.start("main-it-unreachable",
+        Map.of("NOMAD_ADDR", "http://127.0.0.1:" + port, "OPERATOR_STARTUP_TIMEOUT", "8s"))) {
+      eventually(() -> assertEquals(200, p.get("/health/live").status()));
+      OperatorProcess.Answer ready = p.get("/health/ready");
+      assertEquals(503, ready.status());
+      assertTrue(ready.body().contains("waiting for Nomad at http://127.0.0.1:" + port), ready.body());
+      assertEquals(1, p.awaitExit(java.time.Duration.ofSeconds(30)), p.log());
+      assertTrue(p.log().contains("Nomad at http://127.0.0.1:" + port + " is not usable after 8s"), p.log());
+    }
   }
 
   @Test

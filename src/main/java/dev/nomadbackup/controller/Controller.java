@@ -103,7 +103,8 @@ public final class Controller implements AutoCloseable {
     for (String namespace : config.namespaces()) {
       EventSource source =
           new EventSource(namespace, nomad, sync, parser, keys, queue, woken, streamReadTimeout,
-              Backoff.reconnects(), telemetry);
+              Backoff.reconnects(), telemetry,
+              (ns, index) -> nomad.awaitJobsIndex(ns, index, EventSource.COMMIT_WAIT));
       sources.add(source);
       threads.add(start(new Thread(source, "events-" + namespace)));
     }

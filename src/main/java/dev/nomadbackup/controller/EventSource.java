@@ -24,10 +24,26 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows the Job topic of one namespace ({@code *} for all). Every (re)connection first lists all
  * jobs and queues them, then streams from the listing's index, so nothing that happened while the
- * stream was down is missed. Reconnects with capped, jittered backoff after any end or error.
+ * stream was down is missed. Reconnects with capped, jittered backoff after any end or error, a
+ * read that times out included. A line or an event that cannot be read is logged and skipped; the
+ * rest of its batch, and the stream, go on.
  */
 final class EventSource implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventSource.class);
+  /** How long to wait for Nomad to commit what an event announced before reading it. */
+  static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
+
+  /**
+   * Returns once Nomad's state includes a raft index. Nomad publishes an event just before it
+   * commits the change the event reports, so a worker that reads the job at once can find the state
+   * before the change: a job just registered is not there yet, a stopped one still runs. A batch's
+   * keys are queued only once its index is committed.
+   */
+  @FunctionalInterface
+  interface CommitBarrier {
+    void await(String namespace, long index) throws IOException;
+  }
+
   /** Connections in a row that Nomad closed before sending anything, before we suspect the ACL. */
   private static final int SUSPICIOUS_CLOSES = 3;
   /** A connection that lasted this long resets the backoff. */
@@ -43,6 +59,7 @@ final class EventSource implements Runnable {
   private final Duration readTimeout;
   private final Backoff backoff;
   private final Telemetry telemetry;
+  private final CommitBarrier committed;
   private final Random random = new Random();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile InputStream current;
@@ -58,7 +75,9 @@ final class EventSource implements Runnable {
       Set<JobKey> woken,
       Duration readTimeout,
       Backoff backoff,
-      Telemetry telemetry) {
+      Telemetry telemetry,
+      CommitBarrier committed) {
+    this.committed = committed;
     this.namespace = namespace;
     this.nomad = nomad;
     this.sync = sync;
@@ -83,6 +102,7 @@ final class EventSource implements Runnable {
       boolean heardSomething = false;
       long connectedAt = 0;
       boolean opened = false;
+      Exception failure;
       try {
         // the listing reflects everything up to its index: stream what comes after it
         long index = sync.sync(namespace) + 1;
@@ -106,43 +126,51 @@ final class EventSource implements Runnable {
           throw new EOFException("Nomad closed the event stream");
         }
       } catch (IOException e) {
-        connected = false;
-        current = null;
-        if (stopped.getCount() == 0) {
-          return;
-        }
-        quietCloses = e instanceof EOFException && !heardSomething ? quietCloses + 1 : 0;
-        if (opened && System.nanoTime() - connectedAt > HEALTHY_CONNECTION.toNanos()) {
-          attempt = 0; // it worked for a while: start the backoff over
-        }
-        telemetry.streamReconnecting();
-        Duration delay = backoff.delay(attempt++, random);
-        log.warn("Event stream for {} lost ({}); reconnecting in {} ms", label(), describe(e), delay.toMillis());
-        if (quietCloses == SUSPICIOUS_CLOSES) {
-          log.error(
-              "Nomad keeps closing the event stream for {} before sending any event. Since Nomad 1.11.2 this"
-                  + " is how a missing ACL capability shows: the token needs read-job on {}.",
-              label(), namespace.equals("*") ? "every namespace" : "namespace " + namespace);
-        }
-        if (e instanceof NomadApiException api && api.forbidden()) {
-          log.error("Nomad refused {}: the token needs list-jobs and read-job on {}", api.request(), label());
-        }
-        try {
-          if (stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
-            return;
-          }
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
-        }
+        failure = e;
+      } catch (RuntimeException e) {
+        // a bug, or an answer nobody expected: this source must not die of it and go deaf
+        failure = e;
       } finally {
         connected = false;
+        current = null;
+      }
+      if (stopped.getCount() == 0) {
+        return;
+      }
+      quietCloses = failure instanceof EOFException && !heardSomething ? quietCloses + 1 : 0;
+      if (opened && System.nanoTime() - connectedAt > HEALTHY_CONNECTION.toNanos()) {
+        attempt = 0; // it worked for a while: start the backoff over
+      }
+      telemetry.streamReconnecting();
+      Duration delay = backoff.delay(attempt, random);
+      attempt = attempt == Integer.MAX_VALUE ? attempt : attempt + 1;
+      if (failure instanceof RuntimeException) {
+        log.error("Event stream for {} failed unexpectedly; reconnecting in {} ms", label(), delay.toMillis(), failure);
+      } else {
+        log.warn("Event stream for {} lost ({}); reconnecting in {} ms", label(), describe(failure), delay.toMillis());
+      }
+      if (quietCloses == SUSPICIOUS_CLOSES) {
+        log.error(
+            "Nomad keeps closing the event stream for {} before sending any event. Since Nomad 1.11.2 this"
+                + " is how a missing ACL capability shows: the token needs read-job on {}.",
+            label(), namespace.equals("*") ? "every namespace" : "namespace " + namespace);
+      }
+      if (failure instanceof NomadApiException api && api.forbidden()) {
+        log.error("Nomad refused {}: the token needs list-jobs and read-job on {}", api.request(), label());
+      }
+      try {
+        if (stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
+          return;
+        }
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }
 
   /** Returns the batch's index when it carried events (heartbeats and re-sent batches give 0). */
-  private long handle(String line, long last) {
+  private long handle(String line, long last) throws IOException {
     EventBatch batch;
     try {
       batch = parser.parse(line);
@@ -161,18 +189,26 @@ final class EventSource implements Runnable {
       log.warn("Event stream: {}", problem);
     }
     telemetry.indexSeen(batch.index());
+    if (!batch.events().isEmpty()) {
+      committed.await(namespace, batch.index());
+    }
     for (JobEvent event : batch.events()) {
-      telemetry.eventReceived(event.type());
-      log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
-      for (JobKey key : keys.forEvent(event)) {
-        woken.add(key);
-        queue.add(key);
+      try {
+        telemetry.eventReceived(event.type());
+        log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
+        for (JobKey key : keys.forEvent(event)) {
+          woken.add(key);
+          queue.add(key);
+        }
+      } catch (RuntimeException e) {
+        // one event that trips us up must not cost the rest of the batch
+        log.error("Skipped the {} event for {} at index {}", event.type(), event.key(), batch.index(), e);
       }
     }
     return batch.index();
   }
 
-  private static String describe(IOException e) {
+  private static String describe(Exception e) {
     return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 

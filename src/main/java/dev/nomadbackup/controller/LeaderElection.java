@@ -46,7 +46,8 @@ public final class LeaderElection implements Runnable {
   private final Listener listener;
   private final CountDownLatch stop = new CountDownLatch(1);
   private volatile boolean leading;
-  private volatile boolean triedOnce;
+  private volatile boolean decided;
+  private volatile String problem = "";
   private String lockId;
 
   public LeaderElection(NomadLocks locks, String namespace, String path, Duration ttl, Listener listener) {
@@ -80,9 +81,17 @@ public final class LeaderElection implements Runnable {
     return leading;
   }
 
-  /** True once the first attempt to take the lock has been answered, either way. */
+  /**
+   * True once Nomad has said who holds the lock: us, or someone else. An attempt that failed (no
+   * permission, Nomad not ready to write variables, no answer) decides nothing.
+   */
   public boolean decided() {
-    return triedOnce;
+    return decided;
+  }
+
+  /** Why the last attempt to take the lock failed; empty after one that was answered. */
+  public String problem() {
+    return problem;
   }
 
   @Override
@@ -91,7 +100,8 @@ public final class LeaderElection implements Runnable {
     while (stop.getCount() > 0) {
       try {
         Optional<String> id = locks.acquire(ttl);
-        triedOnce = true;
+        decided = true;
+        problem = "";
         lastProblem = "";
         if (id.isPresent()) {
           lockId = id.get();
@@ -100,11 +110,12 @@ public final class LeaderElection implements Runnable {
           log.debug("Leader lock {} is held by another operator; standing by", path);
         }
       } catch (IOException e) {
-        triedOnce = true;
-        String problem = describe(e);
-        if (!problem.equals(lastProblem)) { // once per distinct cause, not every retry
-          log.error("Cannot take the leader lock {}: {}", path, problem);
-          lastProblem = problem;
+        decided = false;
+        String cause = describe(e);
+        problem = cause;
+        if (!cause.equals(lastProblem)) { // once per distinct cause, not every retry
+          log.error("Cannot take the leader lock {}: {}", path, cause);
+          lastProblem = cause;
         }
       }
       if (await(retryInterval())) {

@@ -7,18 +7,38 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads the newline-delimited JSON of {@code /v1/event/stream}. Keeps the events of topic {@code
  * Job} whose type says a job was registered or deregistered; every event of a line is looked at,
- * whatever the ones before it were.
+ * whatever the ones before it were. An event that cannot be read is reported in the batch's
+ * problems and skipped; it never costs the events after it. Instances are thread-safe.
  */
 public final class EventStreamParser {
   /** The event types that can change whether a backup job should exist. */
   public static final Set<String> KEPT_TYPES =
       Set.of("JobRegistered", "JobDeregistered", "JobBatchDeregistered");
 
+  /**
+   * The other event types Nomad 1.11 defines. On the Job topic they report a job's status changing
+   * (an evaluation, an allocation, a plan, a deployment), which never decides a backup.
+   */
+  static final Set<String> KNOWN_TYPES_NOT_KEPT =
+      Set.of(
+          "EvaluationUpdated", "AllocationCreated", "AllocationUpdated", "AllocationUpdateDesiredStatus",
+          "PlanResult", "DeploymentStatusUpdate", "DeploymentPromotion", "DeploymentAllocHealth",
+          "NodeRegistration", "NodeDeregistration", "NodeEligibility", "NodeDrain", "NodeStreamEvent",
+          "NodePoolUpserted", "NodePoolDeleted", "ACLTokenDeleted", "ACLTokenUpserted",
+          "ACLPolicyDeleted", "ACLPolicyUpserted", "ACLRoleDeleted", "ACLRoleUpserted",
+          "ACLAuthMethodUpserted", "ACLAuthMethodDeleted", "ACLBindingRuleUpserted",
+          "ACLBindingRuleDeleted", "ServiceRegistration", "ServiceDeregistration",
+          "HostVolumeRegistered", "HostVolumeDeleted", "CSIVolumeRegistered", "CSIVolumeDeregistered",
+          "CSIVolumeClaim", "UtilizationSnapshotUpserted");
+
   private final ObjectMapper json;
+  // unknown types already reported: a newer Nomad's new type is told once, not on every event
+  private final Set<String> reportedTypes = ConcurrentHashMap.newKeySet();
 
   public EventStreamParser(ObjectMapper json) {
     this.json = json;
@@ -43,32 +63,53 @@ public final class EventStreamParser {
       problems.add("Events is not a list at index " + index);
       return new EventBatch(index, kept, problems);
     }
+    int position = 0;
     for (JsonNode event : events) {
+      position++;
+      if (!event.isObject()) {
+        problems.add("event " + position + " at index " + index + " is not a JSON object");
+        continue;
+      }
       String topic = event.path("Topic").asText("");
       String type = event.path("Type").asText("");
-      if (!"Job".equals(topic) || !KEPT_TYPES.contains(type)) {
+      if (!"Job".equals(topic)) {
+        continue; // topic=Job:* asks for nothing else; a stray one is not ours to act on
+      }
+      if (!KEPT_TYPES.contains(type)) {
+        if (!KNOWN_TYPES_NOT_KEPT.contains(type) && reportedTypes.add(type)) {
+          problems.add("unknown event type \"" + type + "\" (job " + event.path("Key").asText("?")
+              + ", index " + index + ") skipped; later events of this type are skipped silently");
+        }
         continue; // status updates, evaluations, allocations: not ours to act on
       }
       JsonNode payloadJob = event.path("Payload").path("Job");
-      String namespace = event.path("Namespace").asText("");
-      String id = event.path("Key").asText("");
-      if (namespace.isEmpty()) {
-        namespace = payloadJob.path("Namespace").asText("default");
-      }
-      if (id.isEmpty()) {
-        id = payloadJob.path("ID").asText("");
-      }
+      String namespace = nonBlank(event.path("Namespace"))
+          .or(() -> nonBlank(payloadJob.path("Namespace")))
+          .orElse("default");
+      Optional<String> id = nonBlank(event.path("Key")).or(() -> nonBlank(payloadJob.path("ID")));
       if (id.isEmpty()) {
         problems.add(type + " event at index " + index + " names no job");
         continue;
       }
-      Optional<NomadJob> job =
-          payloadJob.isObject() ? Optional.of(NomadJob.fromJson(payloadJob)) : Optional.empty();
-      if (job.isEmpty()) {
-        problems.add(type + " event for " + id + " at index " + index + " carries no job payload");
+      Optional<NomadJob> job = Optional.empty();
+      if (payloadJob.isObject()) {
+        try {
+          job = Optional.of(NomadJob.fromJson(payloadJob));
+        } catch (RuntimeException e) {
+          problems.add(type + " event for " + id.get() + " at index " + index
+              + " has a job payload that cannot be read (" + e.getMessage() + "); the job is read from Nomad");
+        }
+      } else {
+        problems.add(type + " event for " + id.get() + " at index " + index + " carries no job payload");
       }
-      kept.add(new JobEvent(type, new JobKey(namespace, id), event.path("Index").asLong(index), job));
+      kept.add(new JobEvent(type, new JobKey(namespace, id.get()), event.path("Index").asLong(index), job));
     }
     return new EventBatch(index, kept, problems);
+  }
+
+  private static Optional<String> nonBlank(JsonNode node) {
+    return node.isValueNode() && !node.isNull() && !node.asText().isBlank()
+        ? Optional.of(node.asText())
+        : Optional.empty();
   }
 }

@@ -7,7 +7,6 @@ import com.hashicorp.nomad.javasdk.ErrorResponseException;
 import com.hashicorp.nomad.javasdk.NomadApiClient;
 import com.hashicorp.nomad.javasdk.NomadApiConfiguration;
 import com.hashicorp.nomad.javasdk.NomadException;
-import com.hashicorp.nomad.javasdk.WriteOptions;
 import dev.nomadbackup.config.NomadConfig;
 import java.io.Closeable;
 import java.io.IOException;
@@ -158,17 +157,29 @@ public final class NomadClient implements Closeable {
 
   /** Stops and purges a job. A job that is already gone is not an error. */
   public void purgeJob(JobKey key) throws IOException {
-    WriteOptions options = new WriteOptions(config.region().orElse(null));
-    options.setNamespace(key.namespace());
     try {
-      sdk(() -> sdk.getJobsApi().deregister(key.jobId(), true, options),
-          "DELETE /v1/job/" + key.jobId());
+      // not through the SDK: it sends the ID unencoded, and "backup-a//b" would purge "backup-a/b"
+      http.delete("/v1/job/" + NomadHttp.segment(key.jobId()), Map.of("namespace", key.namespace(), "purge", "true"));
     } catch (NomadApiException e) {
       if (!e.notFound()) {
         throw e;
       }
       // already gone: that is what we wanted
     }
+  }
+
+  /**
+   * Returns once Nomad's job table has reached {@code index}, or after {@code wait}. Nomad publishes
+   * an event just before it commits the change, so a job read the moment its event arrives can
+   * still be the old one; a blocking list query on the index is the wait for that commit.
+   */
+  public void awaitJobsIndex(String namespace, long index, Duration wait) throws IOException {
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("namespace", namespace);
+    query.put("per_page", "1");
+    query.put("index", Long.toString(index - 1));
+    query.put("wait", wait.toMillis() + "ms");
+    http.get("/v1/jobs", query);
   }
 
   /** Opens {@code /v1/event/stream} for the Job topic of {@code namespace}, from {@code index} on. */

@@ -125,14 +125,21 @@ public final class NomadHttp implements Closeable {
     get.setConfig(requestConfig(readTimeout));
     authorise(get);
     CloseableHttpResponse response = client.execute(get);
-    int status = response.getStatusLine().getStatusCode();
-    HttpEntity entity = response.getEntity();
-    if (status >= 300 || entity == null) {
-      String body = entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8);
+    InputStream content;
+    try {
+      int status = response.getStatusLine().getStatusCode();
+      HttpEntity entity = response.getEntity();
+      if (status >= 300 || entity == null) {
+        String body = entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8);
+        throw new NomadApiException(status, "GET " + path, body);
+      }
+      content = entity.getContent();
+    } catch (IOException | RuntimeException e) {
+      // give the connection back whatever went wrong: a stream that is never returned leaks it
+      get.abort();
       response.close();
-      throw new NomadApiException(status, "GET " + path, body);
+      throw e;
     }
-    InputStream content = entity.getContent();
     return new java.io.FilterInputStream(content) {
       @Override
       public void close() throws IOException {
@@ -172,8 +179,14 @@ public final class NomadHttp implements Closeable {
                     "Basic " + Base64.getEncoder().encodeToString(auth.getBytes(StandardCharsets.UTF_8))));
   }
 
-  /** Percent-encodes one path segment (a job ID may hold '/', as periodic children's IDs do). */
+  /**
+   * Percent-encodes one path segment (a job ID may hold '/', as periodic children's IDs do). A job
+   * called {@code .} or {@code ..} has its dots encoded too, or the path would be read as a step up.
+   */
   static String segment(String value) {
+    if (value.equals(".") || value.equals("..")) {
+      return value.replace(".", "%2E");
+    }
     StringBuilder out = new StringBuilder(value.length());
     for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
       int c = b & 0xff;

@@ -116,7 +116,8 @@ class LeaderElectionTest {
     Thread t = new Thread(election);
     t.start();
     await().atMost(Duration.ofSeconds(5)).until(() -> tries.get() >= 3);
-    assertTrue(election.decided());
+    assertFalse(election.decided(), "a refused attempt decides nothing: not leader, not standby");
+    assertTrue(election.problem().contains("403"), election.problem());
     assertFalse(election.leading());
     election.stop();
     t.join(5_000);

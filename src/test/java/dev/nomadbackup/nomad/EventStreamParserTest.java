@@ -100,11 +100,70 @@ class EventStreamParserTest {
   }
 
   @Test
-  void ignoresUnknownEventTypes() throws Exception {
+  void reportsAnUnknownEventTypeOnceAndSkipsItsEvents() throws Exception {
+    String line =
+        "{\"Index\":9,\"Events\":[{\"Topic\":\"Job\",\"Type\":\"JobSomethingNew\",\"Key\":\"a\",\"Namespace\":\"default\"},"
+            + "{\"Topic\":\"Job\",\"Type\":\"JobRegistered\",\"Key\":\"b\",\"Namespace\":\"default\",\"Payload\":{\"Job\":{\"ID\":\"b\"}}}]}";
+    EventBatch first = parser.parse(line);
+    assertEquals(List.of(new JobKey("default", "b")), first.events().stream().map(JobEvent::key).toList());
+    assertEquals(1, first.problems().size(), first.problems().toString());
+    assertTrue(first.problems().get(0).contains("unknown event type \"JobSomethingNew\""), first.problems().toString());
+
+    EventBatch again = parser.parse(line);
+    assertEquals(1, again.events().size());
+    assertTrue(again.problems().isEmpty(), "an unknown type is reported once: " + again.problems());
+  }
+
+  @Test
+  void skipsTheStatusEventsOfTheJobTopicSilently() throws Exception {
+    for (String type : List.of("EvaluationUpdated", "AllocationUpdated", "PlanResult", "DeploymentStatusUpdate")) {
+      EventBatch batch = parser.parse("{\"Index\":9,\"Events\":[{\"Topic\":\"Job\",\"Type\":\"" + type
+          + "\",\"Key\":\"a\",\"Namespace\":\"default\",\"Payload\":{\"Job\":{\"ID\":\"a\"}}}]}");
+      assertTrue(batch.events().isEmpty(), type);
+      assertTrue(batch.problems().isEmpty(), type + ": " + batch.problems());
+    }
+  }
+
+  @Test
+  void anEventThatIsNotAnObjectIsReportedAndTheRestKept() throws Exception {
     EventBatch batch =
-        parser.parse("{\"Index\":9,\"Events\":[{\"Topic\":\"Job\",\"Type\":\"JobSomethingNew\",\"Key\":\"a\",\"Namespace\":\"default\"}]}");
+        parser.parse("{\"Index\":11,\"Events\":[42,\"JobRegistered\",null,"
+            + "{\"Topic\":\"Job\",\"Type\":\"JobRegistered\",\"Key\":\"c\",\"Namespace\":\"default\",\"Payload\":{\"Job\":{\"ID\":\"c\"}}}]}");
+    assertEquals(List.of(new JobKey("default", "c")), batch.events().stream().map(JobEvent::key).toList());
+    assertEquals(3, batch.problems().size(), batch.problems().toString());
+    assertTrue(batch.problems().get(0).contains("event 1 at index 11 is not a JSON object"));
+  }
+
+  @Test
+  void aBlankNamespaceMeansTheDefaultOneNeverAnEmptyKey() throws Exception {
+    EventBatch batch =
+        parser.parse("{\"Index\":12,\"Events\":[{\"Topic\":\"Job\",\"Type\":\"JobRegistered\",\"Key\":\"d\",\"Namespace\":\"\","
+            + "\"Payload\":{\"Job\":{\"ID\":\"d\",\"Namespace\":\"\"}}},"
+            + "{\"Topic\":\"Job\",\"Type\":\"JobRegistered\",\"Key\":\" \",\"Namespace\":\"team\",\"Payload\":{\"Job\":{\"ID\":\"e\"}}}]}");
+    assertEquals(List.of(new JobKey("default", "d"), new JobKey("team", "e")),
+        batch.events().stream().map(JobEvent::key).toList());
+  }
+
+  @Test
+  void aPayloadThatIsNotAJobObjectIsReportedAndTheJobStillNamed() throws Exception {
+    EventBatch batch =
+        parser.parse("{\"Index\":13,\"Events\":[{\"Topic\":\"Job\",\"Type\":\"JobDeregistered\",\"Key\":\"f\",\"Namespace\":\"default\","
+            + "\"Payload\":{\"Job\":\"f\"}}]}");
+    assertEquals(List.of(new JobKey("default", "f")), batch.events().stream().map(JobEvent::key).toList());
+    assertTrue(batch.events().get(0).job().isEmpty());
+    assertTrue(batch.problems().get(0).contains("carries no job payload"), batch.problems().toString());
+  }
+
+  @Test
+  void eventsIsNotAListIsReported() throws Exception {
+    EventBatch batch = parser.parse("{\"Index\":14,\"Events\":{\"Topic\":\"Job\"}}");
     assertTrue(batch.events().isEmpty());
-    assertTrue(batch.problems().isEmpty());
+    assertTrue(batch.problems().get(0).contains("Events is not a list"), batch.problems().toString());
+  }
+
+  @Test
+  void aHeartbeatIsNoBatch() throws Exception {
+    assertTrue(parser.parse("{}").heartbeat());
   }
 
   private EventBatch parseUnchecked(String line) {

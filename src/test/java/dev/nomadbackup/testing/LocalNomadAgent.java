@@ -31,18 +31,43 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private final Path home;
   private final boolean acl;
   private final String extraConfig;
+  private final String serverConfig;
   private Process process;
   private URI address;
   private Optional<String> token = Optional.empty();
 
   LocalNomadAgent(Path binary, Path home, boolean acl, String extraConfig) {
+    this(binary, home, acl, extraConfig, "");
+  }
+
+  /**
+   * @param extraConfig top-level agent configuration added to the generated file
+   * @param serverConfig lines added inside its {@code server} block, e.g. {@code event_buffer_size = 10}
+   */
+  LocalNomadAgent(Path binary, Path home, boolean acl, String extraConfig, String serverConfig) {
     this.binary = binary;
     this.home = home;
     this.acl = acl;
     this.extraConfig = extraConfig;
+    this.serverConfig = serverConfig;
   }
 
   void start() throws IOException, InterruptedException {
+    prepare();
+    launch();
+    if (acl) {
+      String secret = UUID.randomUUID().toString();
+      send("POST", "/v1/acl/bootstrap", "{\"BootstrapSecret\":\"" + secret + "\"}");
+      token = Optional.of(secret);
+      awaitKeyring();
+    }
+  }
+
+  /**
+   * Writes a fresh data dir and configuration on free ports, without starting Nomad: {@link
+   * #address()} is known from here on, and nothing answers there until {@link #launch()}.
+   */
+  synchronized void prepare() throws IOException {
     deleteTree(home);
     Files.createDirectories(home.resolve("data"));
     int http = freePort();
@@ -68,6 +93,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
         server {
           enabled          = true
           bootstrap_expect = 1
+          %s
         }
         client {
           enabled = %s
@@ -77,19 +103,14 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
         }
         %s
         """
-            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, dev, acl, extraConfig);
+            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, serverConfig, dev, acl, extraConfig);
     Files.writeString(home.resolve("agent.hcl"), config);
     address = URI.create("http://127.0.0.1:" + http);
     Files.deleteIfExists(log());
-    launch();
-    if (acl) {
-      String secret = UUID.randomUUID().toString();
-      send("POST", "/v1/acl/bootstrap", "{\"BootstrapSecret\":\"" + secret + "\"}");
-      token = Optional.of(secret);
-    }
   }
 
-  private void launch() throws IOException, InterruptedException {
+  /** Starts Nomad on the prepared (or previous) data dir and ports, and waits for a leader. */
+  synchronized void launch() throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), "agent", "-config=" + home.resolve("agent.hcl")));
     process =
         new ProcessBuilder(command)
@@ -97,6 +118,29 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
             .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
             .start();
     awaitLeader();
+    if (!acl || token.isPresent()) {
+      awaitKeyring();
+    }
+  }
+
+  /**
+   * Waits until Nomad can write a variable. A server that just became leader answers "keyring has
+   * not been initialized yet" for a moment, and the operator's leader lock is a variable.
+   */
+  private void awaitKeyring() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    String last = "no answer";
+    while (System.nanoTime() < deadline) {
+      try {
+        send("PUT", "/v1/var/nomad-test/keyring-probe", "{\"Items\":{\"ready\":\"yes\"}}");
+        send("DELETE", "/v1/var/nomad-test/keyring-probe", null);
+        return;
+      } catch (IOException e) {
+        last = e.getMessage();
+      }
+      Thread.sleep(100); // polling a process we just started; nothing to wait on instead
+    }
+    throw new IOException("Nomad could not write a variable after " + START_DEADLINE + " (" + last + ")");
   }
 
   /**
@@ -134,6 +178,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
 
   private String send(String method, String path, String body) throws IOException, InterruptedException {
     HttpRequest.Builder b = HttpRequest.newBuilder(address.resolve(path)).timeout(Duration.ofSeconds(5));
+    token.ifPresent(t -> b.header("X-Nomad-Token", t));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     HttpResponse<String> r =
         HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -172,8 +217,20 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     return new TestNomad(address, token);
   }
 
+  /**
+   * Stops Nomad as a service manager would (SIGTERM, then SIGKILL after 15 s), keeping its data dir
+   * and ports for a later {@link #launch()}.
+   */
+  synchronized void stop() {
+    close();
+  }
+
+  synchronized boolean running() {
+    return process != null && process.isAlive();
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
     if (process == null) {
       return;
     }

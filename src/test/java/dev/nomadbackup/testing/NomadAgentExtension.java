@@ -90,6 +90,9 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
         System.out.printf("[nomad-test] last lines of %s:%n%s%n", local.log(), local.tail(40));
       }
     }
+    for (DedicatedNomadAgent dedicated : DedicatedNomadAgent.LIVE) {
+      System.out.printf("[nomad-test] last lines of %s:%n%s%n", dedicated.log(), dedicated.tail(40));
+    }
   }
 
   /** Finds the pinned binary: the file Maven wrote, {@code NOMAD_BINARY}, or the script itself. */

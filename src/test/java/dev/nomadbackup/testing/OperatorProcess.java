@@ -86,6 +86,11 @@ public final class OperatorProcess implements AutoCloseable {
     return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
+  /** Waits for the process to end by itself; its exit code, or -1 if it did not within the time. */
+  public int awaitExit(Duration within) throws InterruptedException {
+    return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
   /** SIGKILL: no shutdown hook, no lock release, like a crashed node. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /** Starts the operator in this JVM against a test agent, with its log captured. */
 public final class OperatorRun implements AutoCloseable {
@@ -28,11 +29,15 @@ public final class OperatorRun implements AutoCloseable {
 
   public static OperatorRun start(NomadAgent agent, Optional<String> token, Map<String, String> extraEnv)
       throws StartupException {
+    return start(agent, token, extraEnv, LogCapture.attach());
+  }
+
+  private static OperatorRun start(NomadAgent agent, Optional<String> token, Map<String, String> extraEnv,
+      LogCapture log) throws StartupException {
     Map<String, String> env = new HashMap<>(agent.env(token));
     env.putIfAbsent("OPERATOR_STARTUP_TIMEOUT", "20s");
     env.putIfAbsent("OPERATOR_HTTP_ADDR", "127.0.0.1:0");
     env.putAll(extraEnv);
-    LogCapture log = LogCapture.attach();
     try {
       Operator operator = Operator.start(NomadConfig.fromEnvironment(env), OperatorConfig.fromEnvironment(env));
       OperatorRun run = new OperatorRun(operator, log);
@@ -46,6 +51,33 @@ public final class OperatorRun implements AutoCloseable {
       log.close();
       throw e;
     }
+  }
+
+  /** An operator that is starting on a thread of its own; its log is captured from the first line. */
+  public record Starting(LogCapture log, CompletableFuture<OperatorRun> run) {}
+
+  /**
+   * Starts the operator on another thread and returns at once, for when Nomad is not there yet:
+   * {@link Operator#start} keeps trying until Nomad answers or {@code OPERATOR_STARTUP_TIMEOUT}.
+   * The future completes once the operator is ready, as {@link #start} returns.
+   */
+  public static Starting startInBackground(NomadAgent agent, Map<String, String> extraEnv) {
+    LogCapture log = LogCapture.attach();
+    CompletableFuture<OperatorRun> run = new CompletableFuture<>();
+    Thread starter = new Thread(() -> {
+      try {
+        OperatorRun started = start(agent, agent.managementToken(), extraEnv, log);
+        if (!run.complete(started)) {
+          started.close(); // nobody is waiting for it any more
+        }
+      } catch (StartupException | RuntimeException e) {
+        log.close();
+        run.completeExceptionally(e);
+      }
+    }, "operator-start");
+    starter.setDaemon(true);
+    starter.start();
+    return new Starting(log, run);
   }
 
   public static OperatorRun start(NomadAgent agent) throws StartupException {

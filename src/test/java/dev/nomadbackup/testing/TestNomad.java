@@ -50,6 +50,23 @@ public final class TestNomad {
     return run("default", hcl);
   }
 
+  /** {@code POST /v1/jobs/parse}: the job Nomad makes of {@code hcl}, not registered. */
+  public ObjectNode parse(String namespace, String hcl) {
+    ObjectNode parseBody = JSON.createObjectNode().put("JobHCL", hcl).put("Canonicalize", true);
+    return (ObjectNode) send("POST", "/v1/jobs/parse?namespace=" + enc(namespace), parseBody);
+  }
+
+  /**
+   * Registers a job given as JSON, exactly as it is: for values no HCL file could carry
+   * unchanged. Returns the job ID.
+   */
+  public String register(String namespace, JsonNode job) {
+    ObjectNode register = JSON.createObjectNode();
+    register.set("Job", job);
+    send("POST", "/v1/jobs?namespace=" + enc(namespace), register);
+    return job.path("ID").asText();
+  }
+
   /** {@code nomad job stop}. */
   public void stop(String namespace, String id) {
     send("DELETE", "/v1/job/" + enc(id) + "?namespace=" + enc(namespace), null);
@@ -116,6 +133,9 @@ public final class TestNomad {
   }
 
   private static String enc(String s) {
+    if (s.equals(".") || s.equals("..")) {
+      return s.replace(".", "%2E"); // or the path would climb a level
+    }
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
