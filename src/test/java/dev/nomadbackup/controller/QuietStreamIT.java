@@ -43,7 +43,7 @@ class QuietStreamIT {
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         LogCapture log = LogCapture.attach()) {
       proxy.heartbeatEvery(Duration.ofMillis(300));
-      Map<String, String> env = new HashMap<>(agent.env(agent.managementToken()));
+      Map<String, String> env = new HashMap<>(agent.operatorEnv());
       env.put("NOMAD_ADDR", proxy.address().toString());
       OperatorConfig config = OperatorConfig.fromEnvironment(env);
       try (NomadClient nomad = NomadClient.create(NomadConfig.fromEnvironment(env), 8);

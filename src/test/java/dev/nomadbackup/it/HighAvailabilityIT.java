@@ -31,7 +31,7 @@ class HighAvailabilityIT {
   void standbyTakesOverWhenTheLeaderIsKilledAndNeverBothWrite(NomadAgent agent) throws Exception {
     TestNomad nomad = agent.api();
     String lockPath = "nomad-backup-operator/" + Jobs.uniqueId("ha");
-    Map<String, String> env = new HashMap<>(agent.env(agent.managementToken()));
+    Map<String, String> env = new HashMap<>(agent.operatorEnv());
     env.put("OPERATOR_LOCK_PATH", lockPath);
     env.put("OPERATOR_LOCK_TTL", "10s");
     String before = Jobs.uniqueId("before");
@@ -78,7 +78,7 @@ class HighAvailabilityIT {
 
   @Test
   void aCleanStopHandsTheLockOverWithoutWaitingForItsTtl(NomadAgent agent) throws Exception {
-    Map<String, String> env = new HashMap<>(agent.env(agent.managementToken()));
+    Map<String, String> env = new HashMap<>(agent.operatorEnv());
     env.put("OPERATOR_LOCK_PATH", "nomad-backup-operator/" + Jobs.uniqueId("handover"));
     env.put("OPERATOR_LOCK_TTL", "60s"); // takeover by expiry would take minutes
     try (OperatorProcess a = OperatorProcess.start("handover-a", env);

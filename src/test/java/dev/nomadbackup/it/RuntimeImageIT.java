@@ -40,7 +40,7 @@ class RuntimeImageIT {
     TestNomad nomad = agent.api();
     String id = Jobs.uniqueId("jlinked");
     try (OperatorProcess op = OperatorProcess.start("runtime-image",
-        List.of(RUNTIME.resolve("bin/nomad-backup-operator").toString()), agent.env(agent.managementToken()))) {
+        List.of(RUNTIME.resolve("bin/nomad-backup-operator").toString()), agent.operatorEnv())) {
       await().atMost(Duration.ofSeconds(30)).until(() -> op.get("/health/ready").status() == 200);
       nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
       await().atMost(Duration.ofSeconds(30)).until(() -> nomad.job("backup-" + id).isPresent());

@@ -35,6 +35,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private Process process;
   private URI address;
   private Optional<String> token = Optional.empty();
+  private Optional<String> operatorToken = Optional.empty();
 
   LocalNomadAgent(Path binary, Path home, boolean acl, String extraConfig) {
     this(binary, home, acl, extraConfig, "");
@@ -61,6 +62,23 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
       token = Optional.of(secret);
       awaitKeyring();
     }
+  }
+
+  /** Creates the operator's policy from {@code policyFile} and a client token that holds only it. */
+  void issueOperatorToken(Path policyFile) throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    TestNomad nomad = api();
+    nomad.send("POST", "/v1/acl/policy/nomad-backup-operator", json.createObjectNode()
+        .put("Name", "nomad-backup-operator").put("Rules", Files.readString(policyFile)));
+    com.fasterxml.jackson.databind.node.ObjectNode request =
+        json.createObjectNode().put("Name", "nomad-backup-operator").put("Type", "client");
+    request.putArray("Policies").add("nomad-backup-operator");
+    operatorToken = Optional.of(nomad.send("POST", "/v1/acl/token", request).path("SecretID").asText());
+  }
+
+  @Override
+  public Optional<String> operatorToken() {
+    return operatorToken.isPresent() ? operatorToken : token;
   }
 
   /**

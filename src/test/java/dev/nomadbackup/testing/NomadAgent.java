@@ -24,6 +24,20 @@ public interface NomadAgent {
   /** The management token on an ACL agent. */
   Optional<String> managementToken();
 
+  /**
+   * The token the operator runs with: the management token, except in the suite's policy run
+   * ({@code -Dnomad.test.acl=policy}), where it is a client token holding only
+   * acl/operator-policy.hcl.
+   */
+  default Optional<String> operatorToken() {
+    return managementToken();
+  }
+
+  /** The environment the operator gets to reach this agent, with {@link #operatorToken()}. */
+  default Map<String, String> operatorEnv() {
+    return env(operatorToken());
+  }
+
   /** The agent's log file. */
   Path log();
 

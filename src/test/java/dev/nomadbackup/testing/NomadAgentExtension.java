@@ -34,6 +34,14 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     return agent(context, acl);
   }
 
+  /**
+   * In the policy run ({@code -Dnomad.test.acl=policy}) the plain agent has ACLs too, and the
+   * operator gets a token with only acl/operator-policy.hcl: the suite proves the policy is enough.
+   */
+  static boolean policyRun() {
+    return "policy".equals(System.getProperty("nomad.test.acl"));
+  }
+
   static NomadAgent agent(ExtensionContext context, boolean acl) {
     String name = acl ? "nomad-agent-acl" : "nomad-agent";
     NomadAgent agent =
@@ -52,7 +60,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
   }
 
   /** Stops the agent when the root context closes, at the end of the test run. */
-  private record Started(NomadAgent agent) implements ExtensionContext.Store.CloseableResource {
+  private record Started(NomadAgent agent) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() throws Exception {
       ((AutoCloseable) agent).close();
@@ -67,9 +75,14 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     System.out.printf(
         "[nomad-test] %s: local binary %s (Testcontainers path with the hashicorp/nomad image skipped:"
             + " set NOMAD_TEST_CONTAINER=true where a Docker engine runs)%n", name, binary);
-    LocalNomadAgent agent = new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl, "");
+    boolean policy = !acl && policyRun();
+    LocalNomadAgent agent = new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl || policy, "");
     try {
       agent.start();
+      if (policy) {
+        agent.issueOperatorToken(Path.of("acl", "operator-policy.hcl"));
+        System.out.printf("[nomad-test] %s: ACLs on; the operator runs with acl/operator-policy.hcl only%n", name);
+      }
     } catch (IOException e) {
       agent.close();
       throw new ParameterResolutionException("cannot start " + name + ": " + e.getMessage(), e);

@@ -24,7 +24,7 @@ public final class OperatorRun implements AutoCloseable {
   }
 
   public static OperatorRun start(NomadAgent agent, Map<String, String> extraEnv) throws StartupException {
-    return start(agent, agent.managementToken(), extraEnv);
+    return start(agent, agent.operatorToken(), extraEnv);
   }
 
   public static OperatorRun start(NomadAgent agent, Optional<String> token, Map<String, String> extraEnv)
@@ -66,7 +66,7 @@ public final class OperatorRun implements AutoCloseable {
     CompletableFuture<OperatorRun> run = new CompletableFuture<>();
     Thread starter = new Thread(() -> {
       try {
-        OperatorRun started = start(agent, agent.managementToken(), extraEnv, log);
+        OperatorRun started = start(agent, agent.operatorToken(), extraEnv, log);
         if (!run.complete(started)) {
           started.close(); // nobody is waiting for it any more
         }
