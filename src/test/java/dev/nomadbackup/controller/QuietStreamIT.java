@@ -69,8 +69,7 @@ class QuietStreamIT {
       }
     } finally {
       for (String id : new String[] {before, during}) {
-        api.purge("default", id);
-        api.purge("default", "backup-" + id);
+        api.purgeWithBackup("default", id);
       }
     }
   }

@@ -32,8 +32,7 @@ class AclIT {
       nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
       awaitPresent(() -> nomad.job("backup-" + id));
     } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", "backup-" + id);
+      nomad.purgeWithBackup("default", id);
     }
   }
 

@@ -68,8 +68,7 @@ class BackupUpdatesIT {
       awaitPresent(() -> nomad.job("backup-" + good));
     } finally {
       nomad.purge("default", bad);
-      nomad.purge("default", good);
-      nomad.purge("default", "backup-" + good);
+      nomad.purgeWithBackup("default", good);
     }
   }
 
@@ -101,8 +100,7 @@ class BackupUpdatesIT {
       assertEquals("@weekly", Jobs.cronOf(backup));
       assertTrue(backup.toString().contains("orders"), "the target database reaches the backup job");
     } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", "backup-" + id);
+      nomad.purgeWithBackup("default", id);
     }
   }
 }

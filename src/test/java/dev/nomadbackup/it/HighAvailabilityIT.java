@@ -70,8 +70,7 @@ class HighAvailabilityIT {
       }
     } finally {
       for (String id : new String[] {before, after}) {
-        nomad.purge("default", id);
-        nomad.purge("default", "backup-" + id);
+        nomad.purgeWithBackup("default", id);
       }
     }
   }

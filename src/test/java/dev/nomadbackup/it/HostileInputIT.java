@@ -413,8 +413,7 @@ class HostileInputIT {
           ids.size(), victims.size());
     } finally {
       for (String id : ids) {
-        nomad.purge("default", id);
-        nomad.purge("default", "backup-" + id);
+        nomad.purgeWithBackup("default", id);
       }
       for (String v : victims) {
         nomad.purge("default", v);

@@ -34,8 +34,7 @@ class NamespacesIT {
       nomad.stop(namespace, id);
       eventually(() -> assertTrue(nomad.job(namespace, "backup-" + id).isEmpty()));
     } finally {
-      nomad.purge(namespace, id);
-      nomad.purge(namespace, "backup-" + id);
+      nomad.purgeWithBackup(namespace, id);
     }
   }
 
@@ -55,8 +54,7 @@ class NamespacesIT {
       assertTrue(run.idle(java.time.Duration.ofSeconds(10)));
       assertTrue(nomad.job(other, "backup-" + inOther).isEmpty());
     } finally {
-      nomad.purge(watched, inWatched);
-      nomad.purge(watched, "backup-" + inWatched);
+      nomad.purgeWithBackup(watched, inWatched);
       nomad.purge(other, inOther);
     }
   }

@@ -53,8 +53,7 @@ class OperateIT {
       assertEquals(405, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
           .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
     } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", "backup-" + id);
+      nomad.purgeWithBackup("default", id);
     }
   }
 
@@ -82,8 +81,7 @@ class OperateIT {
       }
     } finally {
       for (String id : new String[] {created, orphanSource}) {
-        nomad.purge("default", id);
-        nomad.purge("default", "backup-" + id);
+        nomad.purgeWithBackup("default", id);
       }
     }
   }

@@ -48,8 +48,7 @@ class RuntimeImageIT {
       assertTrue(op.log().contains("Backup created: backup-" + id), op.log());
       assertEquals(0, op.terminate(Duration.ofSeconds(20)), op.log());
     } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", "backup-" + id);
+      nomad.purgeWithBackup("default", id);
     }
   }
 

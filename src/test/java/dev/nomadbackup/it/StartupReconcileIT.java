@@ -50,8 +50,7 @@ class StartupReconcileIT {
       }
     } finally {
       for (String id : new String[] {added, changed, purged, optedOut}) {
-        nomad.purge("default", id);
-        nomad.purge("default", "backup-" + id);
+        nomad.purgeWithBackup("default", id);
       }
     }
   }

@@ -82,8 +82,7 @@ class TemplateIT {
         eventually(() -> assertTrue(run.log.contains("Backup updated: backup-" + id)));
       }
     } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", "backup-" + id);
+      nomad.purgeWithBackup("default", id);
     }
   }
 }

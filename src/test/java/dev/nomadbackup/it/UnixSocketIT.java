@@ -35,8 +35,7 @@ class UnixSocketIT {
         assertTrue(socket.connections() >= 2, "the event stream and the calls went through the socket");
       }
     } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", "backup-" + id);
+      nomad.purgeWithBackup("default", id);
     }
   }
 }

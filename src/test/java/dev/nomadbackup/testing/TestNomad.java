@@ -83,6 +83,12 @@ public final class TestNomad {
     }
   }
 
+  /** Purges a job and its backup job, as a test's clean-up does. */
+  public void purgeWithBackup(String namespace, String id) {
+    purge(namespace, id);
+    purge(namespace, "backup-" + id);
+  }
+
   /** The job as Nomad has it, or empty. */
   public Optional<JsonNode> job(String namespace, String id) {
     try {
