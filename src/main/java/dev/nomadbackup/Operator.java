@@ -10,6 +10,7 @@ import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.controller.Controller;
 import dev.nomadbackup.controller.LeaderElection;
+import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;
 import dev.nomadbackup.nomad.NomadLocks;
@@ -54,8 +55,9 @@ public final class Operator implements AutoCloseable {
         new LeaderElection.Listener() {
           @Override
           public void elected() {
+            JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
             Controller c = new Controller(nomad, config,
-                new BackupReconciler(nomad, template, config.dryRun()), new BackupKeys(), metrics);
+                new BackupReconciler(nomad, template, config.dryRun(), jobs), new BackupKeys(jobs), metrics);
             metrics.leading(true);
             c.start();
             synchronized (leadership) {
@@ -179,6 +181,9 @@ public final class Operator implements AutoCloseable {
       return new HealthServer.Status(false, "starting: " + waiting);
     }
     Controller c = controller;
+    if (c == null && election.leading()) {
+      return new HealthServer.Status(false, "leading: starting to watch");
+    }
     if (c != null) {
       return c.ready()
           ? new HealthServer.Status(true, "leading: caught up and watching")

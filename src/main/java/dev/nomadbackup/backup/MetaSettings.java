@@ -21,6 +21,14 @@ final class MetaSettings {
 
   private MetaSettings() {}
 
+  /**
+   * True when the job-level meta alone decides the settings: it declares a backup key, so the
+   * groups' and tasks' meta are not looked at (and a job list stub, which lacks them, is enough).
+   */
+  static boolean decidedByJobMeta(NomadJob job) {
+    return !backupKeys(job.meta()).isEmpty();
+  }
+
   static Settings read(NomadJob job) {
     Map<String, String> jobKeys = backupKeys(job.meta());
     if (!jobKeys.isEmpty()) {

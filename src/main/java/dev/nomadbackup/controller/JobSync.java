@@ -25,6 +25,9 @@ final class JobSync {
   /** Queues every job of {@code namespace} and returns the index the listing reflects. */
   long sync(String namespace) throws IOException {
     JobList list = nomad.listJobs(namespace);
+    if (keys instanceof ListingListener listener) {
+      listener.listed(namespace, list);
+    }
     int queued = 0;
     int owned = 0;
     for (var job : list.jobs()) {

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The calls the operator makes to Nomad. The typed ones go through HashiCorp's nomad-sdk; what the
@@ -31,6 +32,9 @@ public final class NomadClient implements Closeable {
   private final NomadApiClient sdk;
   private final ObjectMapper json;
 
+  private volatile String agentRegion;
+  // the highest Raft index an answer reflected: Nomad's state has committed everything up to it
+  private final AtomicLong committed = new AtomicLong();
   NomadClient(NomadConfig config, NomadHttp http, NomadApiClient sdk, ObjectMapper json) {
     this.config = config;
     this.http = http;
@@ -79,6 +83,10 @@ public final class NomadClient implements Closeable {
       throw e;
     }
     Object build = self.getMember() == null ? null : self.getMember().getTags().get("build");
+    Object region = self.getConfig() == null ? null : self.getConfig().get("Region");
+    if (region instanceof String r && !r.isEmpty()) {
+      agentRegion = r;
+    }
     if (build != null) {
       String b = build.toString();
       int colon = b.indexOf(':'); // "1.11.3:abcdef" on some versions
@@ -88,6 +96,14 @@ public final class NomadClient implements Closeable {
   }
 
   /** Every job of {@code namespace} ({@code *} for all) with its meta, read page by page. */
+  /**
+   * The region every job this client reads is in: {@code NOMAD_REGION}, or else the agent's, once
+   * {@link #agentVersion} has read it (empty before, or when the token may not read the agent).
+   */
+  public Optional<String> region() {
+    return config.region().or(() -> Optional.ofNullable(agentRegion));
+  }
+
   public JobList listJobs(String namespace) throws IOException {
     List<NomadJob> jobs = new ArrayList<>();
     long index = 0;
@@ -98,7 +114,7 @@ public final class NomadClient implements Closeable {
       query.put("meta", "true");
       query.put("per_page", Integer.toString(PAGE_SIZE));
       next.ifPresent(token -> query.put("next_token", token));
-      NomadResponse page = http.get("/v1/jobs", query);
+      NomadResponse page = saw(http.get("/v1/jobs", query));
       for (JsonNode stub : page.body()) {
         jobs.add(NomadJob.fromJson(stub));
       }
@@ -111,7 +127,7 @@ public final class NomadClient implements Closeable {
   /** The job as Nomad has it now, or empty when there is no such job. */
   public Optional<NomadJob> readJob(JobKey key) throws IOException {
     try {
-      NomadResponse r = http.get("/v1/job/" + NomadHttp.segment(key.jobId()), ns(key.namespace()));
+      NomadResponse r = saw(http.get("/v1/job/" + NomadHttp.segment(key.jobId()), ns(key.namespace())));
       return Optional.of(NomadJob.fromJson(r.body()));
     } catch (NomadApiException e) {
       if (e.notFound()) {
@@ -134,12 +150,15 @@ public final class NomadClient implements Closeable {
   /**
    * Registers {@code job} only if the job's modify index is still {@code expectedModifyIndex} (0: it
    * must not exist), so a job someone else wrote meanwhile is never overwritten.
+   *
+   * @return the job's new modify index
    */
-  public void registerJob(ObjectNode job, long expectedModifyIndex) throws IOException {
+  public long registerJob(ObjectNode job, long expectedModifyIndex) throws IOException {
     ObjectNode body = json.createObjectNode();
     body.set("Job", job);
     body.put("EnforceIndex", true).put("JobModifyIndex", expectedModifyIndex);
-    http.post("/v1/jobs", ns(job.path("Namespace").asText("default")), body);
+    NomadResponse r = saw(http.post("/v1/jobs", ns(job.path("Namespace").asText("default")), body));
+    return r.body().path("JobModifyIndex").asLong(r.index());
   }
 
   /** What Nomad's validation says of a job, cron spec included; empty when it is valid. */
@@ -171,15 +190,25 @@ public final class NomadClient implements Closeable {
   /**
    * Returns once Nomad's job table has reached {@code index}, or after {@code wait}. Nomad publishes
    * an event just before it commits the change, so a job read the moment its event arrives can
-   * still be the old one; a blocking list query on the index is the wait for that commit.
+   * still be the old one; a blocking list query on the index is the wait for that commit. Returns at
+   * once, with no call, when an earlier answer already reflected {@code index} (the events of the
+   * operator's own writes, say: the write's answer comes after its commit).
    */
   public void awaitJobsIndex(String namespace, long index, Duration wait) throws IOException {
+    if (index <= committed.get()) {
+      return;
+    }
     Map<String, String> query = new LinkedHashMap<>();
     query.put("namespace", namespace);
     query.put("per_page", "1");
     query.put("index", Long.toString(index - 1));
     query.put("wait", wait.toMillis() + "ms");
-    http.get("/v1/jobs", query);
+    saw(http.get("/v1/jobs", query));
+  }
+
+  private NomadResponse saw(NomadResponse response) {
+    committed.accumulateAndGet(response.index(), Math::max);
+    return response;
   }
 
   /** Opens {@code /v1/event/stream} for the Job topic of {@code namespace}, from {@code index} on. */

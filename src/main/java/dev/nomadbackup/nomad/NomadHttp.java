@@ -81,6 +81,8 @@ public final class NomadHttp implements Closeable {
         .setConnectionManager(pool)
         .setDefaultRequestConfig(requestConfig(READ_TIMEOUT))
         .disableAutomaticRetries()
+        // gzip costs Nomad more CPU per parse than the parse itself (docs/benchmarks.md)
+        .disableContentCompression()
         .disableCookieManagement()
         .disableRedirectHandling()
         .useSystemProperties()

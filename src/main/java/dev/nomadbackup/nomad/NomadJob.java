@@ -12,6 +12,9 @@ import java.util.Optional;
  * a job list stub (which has no groups and no region) or for an event's payload.
  *
  * @param innerMeta the meta of each group and task that declares one, in spec order
+ * @param modifyIndex the Raft index of the job's last change, its status included
+ * @param complete false for a job list stub: {@code innerMeta} and {@code region} are then unknown
+ *     (empty), not absent
  */
 public record NomadJob(
     String namespace,
@@ -24,7 +27,9 @@ public record NomadJob(
     Optional<String> region,
     Map<String, String> meta,
     List<PlacedMeta> innerMeta,
-    long jobModifyIndex) {
+    long jobModifyIndex,
+    long modifyIndex,
+    boolean complete) {
 
   /** The meta block of one group ({@code group "db"}) or task ({@code task "db/server"}). */
   public record PlacedMeta(String place, Map<String, String> meta) {
@@ -37,6 +42,35 @@ public record NomadJob(
     datacenters = List.copyOf(datacenters);
     meta = Map.copyOf(meta);
     innerMeta = List.copyOf(innerMeta);
+  }
+
+  /** A complete job whose last change was its last registration. */
+  public NomadJob(
+      String namespace,
+      String id,
+      Optional<String> parentId,
+      String type,
+      boolean stopped,
+      String status,
+      List<String> datacenters,
+      Optional<String> region,
+      Map<String, String> meta,
+      List<PlacedMeta> innerMeta,
+      long jobModifyIndex) {
+    this(namespace, id, parentId, type, stopped, status, datacenters, region, meta, innerMeta,
+        jobModifyIndex, jobModifyIndex, true);
+  }
+
+  /** This job as registered at {@code index}: what a successful registration makes of it. */
+  public NomadJob registeredAt(long index) {
+    return new NomadJob(namespace, id, parentId, type, stopped, status, datacenters, region, meta,
+        innerMeta, index, index, complete);
+  }
+
+  /** This complete job with the status and modify index of {@code newer}, a stub of the same version. */
+  public NomadJob withStatusOf(NomadJob newer) {
+    return new NomadJob(namespace, id, parentId, type, newer.stopped, newer.status, datacenters, region,
+        meta, innerMeta, jobModifyIndex, newer.modifyIndex, complete);
   }
 
   public static NomadJob fromJson(JsonNode job) {
@@ -61,7 +95,9 @@ public record NomadJob(
         text(job, "Region"),
         strings(job.path("Meta")),
         inner,
-        job.path("JobModifyIndex").asLong(0));
+        job.path("JobModifyIndex").asLong(0),
+        Math.max(job.path("ModifyIndex").asLong(0), job.path("JobModifyIndex").asLong(0)),
+        job.has("TaskGroups"));
   }
 
   private static void addMeta(List<PlacedMeta> into, String place, JsonNode meta) {

@@ -1,0 +1,151 @@
+package dev.nomadbackup.nomad;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class JobCacheTest {
+  private final JobCache cache = new JobCache();
+  private static final JobKey DB = new JobKey("default", "db");
+
+  private static NomadJob job(String id, long jobModifyIndex, long modifyIndex, boolean complete) {
+    return new NomadJob("default", id, Optional.empty(), "service", false, "pending", List.of("dc1"),
+        complete ? Optional.of("europe") : Optional.empty(), Map.of("auto-backup", "true"),
+        complete ? List.of(new NomadJob.PlacedMeta("group \"g\"", Map.of("size", "l"))) : List.of(),
+        jobModifyIndex, modifyIndex, complete);
+  }
+
+  private static JobList listing(long index, NomadJob... jobs) {
+    return new JobList(List.of(jobs), index);
+  }
+
+  private Optional<NomadJob> known(JobKey key) {
+    return cache.lookup(key).orElseThrow(() -> new AssertionError(key + " is unknown")).job();
+  }
+
+  @Test
+  void knowsNothingBeforeTheFirstListing() {
+    assertTrue(cache.lookup(DB).isEmpty());
+  }
+
+  @Test
+  void aJobMissingFromAListingIsKnownAbsent() {
+    cache.listed("*", listing(100, job("other", 50, 50, false)));
+    assertEquals(Optional.empty(), known(DB));
+    assertEquals(50, known(new JobKey("default", "other")).orElseThrow().modifyIndex());
+  }
+
+  @Test
+  void aListingOfOneNamespaceSaysNothingOfAnother() {
+    cache.listed("team-a", listing(100));
+    assertTrue(cache.lookup(DB).isEmpty());
+    assertEquals(Optional.empty(), known(new JobKey("team-a", "db")));
+  }
+
+  @Test
+  void anEventNewerThanAListingIsNotUndoneByIt() {
+    cache.observed(job("db", 120, 120, true));
+    cache.listed("*", listing(100, job("db", 90, 90, false)));
+    assertEquals(120, known(DB).orElseThrow().modifyIndex());
+  }
+
+  @Test
+  void aJobCreatedAfterAListingIsNotRemovedByIt() {
+    cache.observed(job("db", 120, 120, true));
+    cache.listed("*", listing(100));
+    assertTrue(known(DB).isPresent());
+  }
+
+  @Test
+  void aJobGoneFromALaterListingIsKnownAbsent() {
+    cache.observed(job("db", 90, 90, true));
+    cache.listed("*", listing(100));
+    assertEquals(Optional.empty(), known(DB));
+  }
+
+  @Test
+  void aDeregistrationIsUnknownUntilReadAndNotBroughtBackByAnOlderListing() {
+    cache.listed("*", listing(100, job("db", 90, 90, false)));
+    cache.invalidate(DB, 110);
+    cache.listed("*", listing(105, job("db", 90, 90, false)));
+    assertTrue(cache.lookup(DB).isEmpty());
+    cache.read(DB, Optional.empty(), cache.stamp());
+    assertEquals(Optional.empty(), known(DB));
+    cache.listed("*", listing(108, job("db", 90, 90, false)));
+    assertEquals(Optional.empty(), known(DB), "a listing older than the deregistration");
+  }
+
+  @Test
+  void aStubOfTheSameVersionKeepsTheGroupsAndTheRegion() {
+    cache.observed(job("db", 90, 90, true));
+    cache.listed("*", listing(100, job("db", 90, 95, false)));
+    NomadJob db = known(DB).orElseThrow();
+    assertTrue(db.complete());
+    assertEquals(95, db.modifyIndex());
+    assertEquals(1, db.innerMeta().size());
+  }
+
+  @Test
+  void aStubOfANewerVersionReplacesTheFullJob() {
+    cache.observed(job("db", 90, 90, true));
+    cache.listed("*", listing(100, job("db", 97, 97, false)));
+    assertFalse(known(DB).orElseThrow().complete());
+  }
+
+  @Test
+  void aListingOlderThanTheLastAppliedIsIgnored() {
+    cache.listed("*", listing(200, job("db", 150, 150, false)));
+    cache.listed("*", listing(100));
+    assertTrue(known(DB).isPresent());
+  }
+
+  @Test
+  void aReadThatFoundNothingDoesNotUndoARegistrationHeardMeanwhile() {
+    cache.listed("*", listing(100));
+    long before = cache.stamp();
+    cache.observed(job("db", 120, 120, true)); // the event arrives while the read is on its way
+    cache.read(DB, Optional.empty(), before);
+    assertTrue(known(DB).isPresent());
+  }
+
+  @Test
+  void ourOwnPurgeIsNotUndoneByAListingTakenBeforeIt() {
+    cache.listed("*", listing(100, job("backup-db", 90, 90, false)));
+    cache.purged(new JobKey("default", "backup-db"));
+    cache.listed("*", listing(100, job("backup-db", 90, 90, false)));
+    assertEquals(Optional.empty(), known(new JobKey("default", "backup-db")));
+  }
+
+  @Test
+  void aForgottenJobIsReadAgain() {
+    cache.listed("*", listing(100, job("db", 90, 90, false)));
+    cache.forget(DB);
+    assertTrue(cache.lookup(DB).isEmpty());
+  }
+
+  @Test
+  void theRegionIsLearntFromFullJobsOnly() {
+    cache.listed("*", listing(100, job("db", 90, 90, false)));
+    assertEquals(Optional.empty(), cache.region());
+    cache.observed(job("other", 120, 120, true));
+    assertEquals(Optional.of("europe"), cache.region());
+  }
+
+  @Test
+  void ourOwnWriteIsKnownAtItsNewIndex() {
+    cache.listed("*", listing(100));
+    cache.written(job("backup-db", 130, 130, true));
+    assertEquals(130, known(new JobKey("default", "backup-db")).orElseThrow().jobModifyIndex());
+  }
+
+  @Test
+  void ourOwnWriteTeachesNoRegion() {
+    cache.written(job("backup-db", 130, 130, true));
+    assertEquals(Optional.empty(), cache.region());
+  }
+}
