@@ -1,0 +1,629 @@
+package dev.nomadbackup.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nomadbackup.backup.FloorSpecs;
+import dev.nomadbackup.config.OperatorConfig;
+import dev.nomadbackup.nomad.NomadJob;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The benchmark suite: each figure of the operator side by side with its floor, the same Nomad
+ * work done by this program directly (parse and register of the same backup jobs, with as many
+ * workers as the operator has). Run it with {@code bench/run}.
+ */
+public final class Bench {
+  private static final Duration LATENCY_GAP = Duration.ofMillis(20);
+  private static final int LATENCY_WARMUP = 10;
+
+  private final Options o;
+  private final Agent agent;
+  private final Api direct;
+  private final CountingProxy proxy;
+  private final Api viaProxy;
+  private final ObjectNode sourceTemplate;
+  private final Report report;
+
+  private Bench(Options o, Agent agent, CountingProxy proxy, Report report) throws IOException {
+    this.o = o;
+    this.agent = agent;
+    this.direct = new Api(agent.address);
+    this.proxy = proxy;
+    this.viaProxy = new Api(proxy.address());
+    this.sourceTemplate = direct.parse(SOURCE_HCL);
+    this.report = report;
+  }
+
+  private static final String SOURCE_HCL =
+      """
+      job "source" {
+        datacenters = ["dc1"]
+        meta {
+          auto-backup      = "true"
+          backup-schedule  = "@daily"
+          backup-target-db = "db"
+        }
+        group "app" {
+          update {
+            max_parallel = 0
+          }
+          task "app" {
+            driver = "docker"
+            config {
+              image = "redis:7"
+            }
+          }
+        }
+      }
+      """;
+
+  public static void main(String[] args) throws Exception {
+    Options o = Options.parse(args);
+    Files.createDirectories(o.work);
+    log("Starting Nomad from the pinned binary");
+    try (Agent agent = Agent.start(o.nomad, o.work.resolve("nomad"));
+        CountingProxy proxy = new CountingProxy(agent.address)) {
+      Report report = new Report(o);
+      report.nomadVersion = new Api(agent.address).agentVersion();
+      new Bench(o, agent, proxy, report).run();
+      String md = report.markdown();
+      System.out.println();
+      System.out.println(report.table());
+      if (o.out != null) {
+        Files.writeString(o.out, md);
+        log("Wrote " + o.out);
+      }
+    }
+  }
+
+  private void run() throws Exception {
+    if (o.cds) {
+      makeCdsArchive();
+    }
+    if (o.templateOnly) {
+      seedUpTo(o.clusterJobs);
+      templateChange();
+      return;
+    }
+    startupEmpty();
+    if (o.startupOnly) {
+      startup().forEach((name, st) -> log("%s: start to ready %s, RSS %s, heap %s, %d threads", name,
+          Report.s(st.readyNanos()), Report.mib(st.footprint().rss()), Report.heap(st.footprint()), st.footprint().threads()));
+      return;
+    }
+    // Floor and operator take turns, in rounds, so that a slow patch of a shared machine hits both.
+    List<Latency> floorLatencies = new ArrayList<>();
+    List<Latency> operatorLatencies = new ArrayList<>();
+    int perRound = (o.latencyJobs + o.rounds - 1) / o.rounds;
+    for (int r = 1; r <= o.rounds; r++) {
+      settle();
+      floorLatencies.add(latency("lat-floor-" + r + "-", perRound, true));
+      try (OperatorProcess op = launch("latency-" + r, Map.of())) {
+        op.awaitReady(Duration.ofMinutes(10));
+        settle();
+        operatorLatencies.add(latency("lat-op-" + r + "-", perRound, false));
+      }
+    }
+    report.latencyFloor = Latency.concat(floorLatencies);
+    report.latencyOperator = Latency.concat(operatorLatencies);
+    for (int r = 1; r <= o.rounds; r++) {
+      report.burstFloors.add(burst("burst-floor-" + r + "-", true, false, 0));
+      purge("burst-floor-" + r + "-", o.burstJobs); // the cluster keeps only the operator's bursts
+      if (r == 1) {
+        report.burstFloorWatched = burst("burst-watched-", true, true, 0);
+        purge("burst-watched-", o.burstJobs);
+      }
+      try (OperatorProcess op = launch("burst-" + r, Map.of())) {
+        long ready = op.awaitReady(Duration.ofMinutes(10));
+        log("Operator ready after %.2f s", ready / 1e9);
+        report.burstOperators.add(burst("burst-op-" + r + "-", false, false, op.pid()));
+        Thread.sleep(2000);
+        report.afterBurst = footprint(op);
+      }
+    }
+    seedUpTo(o.clusterJobs);
+    coldStarts();
+    templateChange();
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  private void startupEmpty() throws Exception {
+    for (var config : jvmConfigs().entrySet()) {
+      List<Long> readies = new ArrayList<>();
+      List<Footprint> prints = new ArrayList<>();
+      for (int i = 0; i < o.startups; i++) {
+        try (OperatorProcess op = launch("empty-" + config.getKey() + "-" + i, Map.of(), config.getValue())) {
+          readies.add(op.awaitReady(Duration.ofMinutes(2)));
+          Thread.sleep(2000);
+          prints.add(footprint(op));
+        }
+      }
+      log("Empty cluster, %s JVM: start to ready %s", config.getKey(), ms(readies));
+      report.startup.put(config.getKey(), new Startup(Stats.median(readies), Footprint.median(prints)));
+    }
+  }
+
+  /**
+   * Registers sources one at a time, after a few untimed ones; returns each one's latency until its
+   * backup is readable, and how much of it passed before the backup's parse reached Nomad.
+   */
+  private Latency latency(String prefix, int count, boolean floor) throws Exception {
+    FloorSpecs specs = FloorSpecs.load(Optional.empty());
+    List<Long> latencies = new ArrayList<>();
+    List<Long> beforeParse = new ArrayList<>();
+    for (int i = -LATENCY_WARMUP; i < count; i++) {
+      String id = prefix + (i < 0 ? "warmup" + (-i) : Integer.toString(i));
+      ObjectNode source = source(id);
+      var answered = proxy.expect("backup-" + id);
+      direct.registerSource(source);
+      long t0 = System.nanoTime();
+      if (floor) {
+        floorOne(specs, source, 0);
+      }
+      long t1 = answered.get(60, TimeUnit.SECONDS);
+      Long parsed = proxy.parseArrival("backup-" + id);
+      if (i >= 0) {
+        latencies.add(Math.max(0, t1 - t0));
+        beforeParse.add(parsed == null ? 0 : Math.max(0, parsed - t0));
+      }
+      Thread.sleep(LATENCY_GAP.toMillis());
+    }
+    log("Latency %s: p50 %s, p99 %s (p50 before the parse reached Nomad: %s)", floor ? "floor" : "operator",
+        ms(Stats.percentile(latencies, 50)), ms(Stats.percentile(latencies, 99)),
+        ms(Stats.percentile(beforeParse, 50)));
+    return new Latency(latencies, beforeParse);
+  }
+
+  /** Registers {@code burstJobs} sources as fast as Nomad takes them; time until every backup exists. */
+  private Burst burst(String prefix, boolean floor, boolean watched, long operatorPid) throws Exception {
+    settle();
+    try (StreamDrain drain = watched ? new StreamDrain(agent.address) : null) {
+      long nomad0 = Cpu.nanos(agent.pid());
+      long op0 = operatorPid == 0 ? 0 : Cpu.nanos(operatorPid);
+      Burst b = burst(prefix, floor, watched ? " with an event-stream reader" : "");
+      return new Burst(b.nanos(), b.sourcesNanos(), Cpu.nanos(agent.pid()) - nomad0,
+          operatorPid == 0 ? 0 : Cpu.nanos(operatorPid) - op0);
+    }
+  }
+
+  private Burst burst(String prefix, boolean floor, String label) throws Exception {
+    FloorSpecs specs = FloorSpecs.load(Optional.empty());
+    ExecutorService registrars = Executors.newFixedThreadPool(o.registrars);
+    ExecutorService workers = Executors.newFixedThreadPool(o.workers);
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    long[] lastSource = new long[1];
+    proxy.reset();
+    long t0 = System.nanoTime();
+    List<Future<?>> sources = new ArrayList<>();
+    for (int i = 0; i < o.burstJobs; i++) {
+      ObjectNode source = source(prefix + i);
+      sources.add(registrars.submit(() -> {
+        try {
+          direct.registerSource(source);
+          synchronized (lastSource) {
+            lastSource[0] = Math.max(lastSource[0], System.nanoTime());
+          }
+          if (floor) {
+            workers.submit(() -> {
+              try {
+                floorOne(specs, source, 0);
+              } catch (Exception e) {
+                failure.compareAndSet(null, e);
+              }
+            });
+          }
+        } catch (Exception e) {
+          failure.compareAndSet(null, e);
+        }
+      }));
+    }
+    for (Future<?> f : sources) {
+      f.get();
+    }
+    boolean done = proxy.awaitBackupWrites(o.burstJobs, Duration.ofMinutes(10));
+    long t = System.nanoTime() - t0;
+    registrars.shutdown();
+    workers.shutdown();
+    if (failure.get() != null) {
+      throw new IOException("burst failed", failure.get());
+    }
+    if (!done) {
+      throw new IOException("only " + proxy.backupWrites() + " of " + o.burstJobs + " backups after 10 min");
+    }
+    log("Burst %s%s: %d backups in %.2f s (sources registered in %.2f s)", floor ? "floor" : "operator", label,
+        o.burstJobs, t / 1e9, (lastSource[0] - t0) / 1e9);
+    return new Burst(t, lastSource[0] - t0, 0, 0);
+  }
+
+  private void purge(String prefix, int n) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(o.registrars);
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      for (String id : List.of(prefix + i, "backup-" + prefix + i)) {
+        all.add(pool.submit(() -> direct.send("DELETE", "/v1/job/" + id + "?purge=true&namespace=default", null)));
+      }
+    }
+    for (Future<?> f : all) {
+      f.get();
+    }
+    pool.shutdown();
+  }
+
+  /** Adds sources with correct backups (written as the operator writes them) up to {@code total}. */
+  private void seedUpTo(int total) throws Exception {
+    int have = (int) direct.list().stream().filter(j -> j.path("ID").asText().startsWith("backup-")).count();
+    int missing = total - have;
+    if (missing <= 0) {
+      return;
+    }
+    log("Seeding %d more jobs with their backups", missing);
+    FloorSpecs specs = FloorSpecs.load(Optional.empty());
+    ExecutorService pool = Executors.newFixedThreadPool(o.registrars);
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < missing; i++) {
+      ObjectNode source = source("seed-" + i);
+      all.add(pool.submit(() -> {
+        direct.registerSource(source);
+        NomadJob job = NomadJob.fromJson(source);
+        String hcl = specs.render(job);
+        ObjectNode spec = direct.parse(hcl);
+        FloorSpecs.stamp(spec, job, hcl);
+        direct.register(spec, 0);
+        return null;
+      }));
+    }
+    for (Future<?> f : all) {
+      f.get();
+    }
+    pool.shutdown();
+  }
+
+  private void coldStarts() throws Exception {
+    List<Long> readies = new ArrayList<>();
+    List<Footprint> prints = new ArrayList<>();
+    Map<String, Long> calls = Map.of();
+    long writes = 0;
+    for (int i = 0; i < o.coldStarts; i++) {
+      settle();
+      proxy.reset();
+      try (OperatorProcess op = launch("cold-" + i, Map.of())) {
+        readies.add(op.awaitReady(Duration.ofMinutes(10)));
+        calls = proxy.calls();
+        writes = Math.max(writes, proxy.writes());
+        Thread.sleep(2000);
+        prints.add(footprint(op));
+      }
+      log("Cold start %d: ready after %.2f s, %d calls, %d writes", i + 1, readies.get(i) / 1e9,
+          calls.values().stream().mapToLong(Long::longValue).sum(), proxy.writes());
+    }
+    report.coldReady = Stats.median(readies);
+    report.coldCalls = calls;
+    report.coldWrites = writes;
+    report.managed = Footprint.median(prints);
+  }
+
+  private void templateChange() throws Exception {
+    int revision = 2;
+    for (int r = 1; r <= o.rounds; r++) {
+      report.templateFloors.add(templateFloor(revisedTemplate(revision++), false));
+      if (r == 1) {
+        report.templateFloorWatched = templateFloor(revisedTemplate(revision++), true);
+      }
+      report.templateOperators.add(templateOperator(revisedTemplate(revision++), r));
+    }
+  }
+
+  /** The operator started with a revised template; timed from its launch to its last backup update. */
+  private Burst templateOperator(Path template, int round) throws Exception {
+    int n = report.templateJobs;
+    settle();
+    proxy.reset();
+    long nomad0 = Cpu.nanos(agent.pid());
+    long launched = System.nanoTime();
+    try (OperatorProcess op = launch("template-" + round, Map.of("OPERATOR_TEMPLATE", template.toAbsolutePath().toString()))) {
+      if (!proxy.awaitBackupWrites(n, Duration.ofMinutes(10))) {
+        throw new IOException("only " + proxy.backupWrites() + " of " + n + " backups updated after 10 min");
+      }
+      long all = System.nanoTime() - launched;
+      long nomadCpu = Cpu.nanos(agent.pid()) - nomad0;
+      long operatorCpu = Cpu.nanos(op.pid());
+      long ready = op.awaitReady(Duration.ofMinutes(10));
+      log("Template change operator: %d backups in %.2f s from start (ready after %.2f s); CPU Nomad %.2f s, operator %.2f s; calls %s",
+          n, all / 1e9, ready / 1e9, nomadCpu / 1e9, operatorCpu / 1e9, proxy.calls());
+      return new Burst(all, 0, nomadCpu, operatorCpu);
+    }
+  }
+
+  /** The floor of a template change: every backup parsed and registered again from {@code template}. */
+  private Burst templateFloor(Path template, boolean watched) throws Exception {
+    List<JsonNode> jobs = direct.list();
+    Map<String, Long> backupIndex = new HashMap<>();
+    List<ObjectNode> sources = new ArrayList<>();
+    for (JsonNode stub : jobs) {
+      String id = stub.path("ID").asText();
+      if (id.startsWith("backup-")) {
+        backupIndex.put(id, stub.path("JobModifyIndex").asLong());
+      }
+    }
+    for (JsonNode stub : jobs) {
+      String id = stub.path("ID").asText();
+      if (!id.startsWith("backup-") && backupIndex.containsKey("backup-" + id)) {
+        sources.add(source(id));
+      }
+    }
+    report.templateJobs = sources.size();
+    settle();
+    FloorSpecs specs = FloorSpecs.load(Optional.of(template));
+    ExecutorService workers = Executors.newFixedThreadPool(o.workers);
+    try (StreamDrain drain = watched ? new StreamDrain(agent.address) : null) {
+      proxy.reset();
+      long nomad0 = Cpu.nanos(agent.pid());
+      long t0 = System.nanoTime();
+      List<Future<?>> all = new ArrayList<>();
+      for (ObjectNode source : sources) {
+        long index = backupIndex.get("backup-" + source.path("ID").asText());
+        all.add(workers.submit(() -> {
+          floorOne(specs, source, index);
+          return null;
+        }));
+      }
+      for (Future<?> f : all) {
+        f.get();
+      }
+      long floor = System.nanoTime() - t0;
+      log("Template change floor%s: %d backups in %.2f s; calls %s", watched ? " with an event-stream reader" : "",
+          sources.size(), floor / 1e9, proxy.calls());
+      return new Burst(floor, 0, Cpu.nanos(agent.pid()) - nomad0, 0);
+    } finally {
+      workers.shutdown();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /**
+   * Waits until Nomad is idle (under 5 % of a core over half a second), so work it still does for
+   * the previous phase (evaluating the source jobs, say) is not counted against the next one.
+   */
+  private void settle() throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      long before = Cpu.nanos(agent.pid());
+      Thread.sleep(500);
+      if (Cpu.nanos(agent.pid()) - before < 25_000_000L) {
+        return;
+      }
+    }
+    log("Nomad did not settle within 30 s; going on");
+  }
+
+  private Map<String, Startup> startup() {
+    return report.startup;
+  }
+
+  /** What the operator does for one new source, done directly: render, parse, stamp, register. */
+  private void floorOne(FloorSpecs specs, ObjectNode source, long modifyIndex) throws IOException {
+    NomadJob job = NomadJob.fromJson(source);
+    String hcl = specs.render(job);
+    ObjectNode spec = viaProxy.parse(hcl);
+    FloorSpecs.stamp(spec, job, hcl);
+    viaProxy.register(spec, modifyIndex);
+  }
+
+  private ObjectNode source(String id) {
+    ObjectNode job = sourceTemplate.deepCopy();
+    job.put("ID", id);
+    job.put("Name", id);
+    ((ObjectNode) job.get("Meta")).put("backup-target-db", "db-" + id);
+    return job;
+  }
+
+  private Footprint footprint(OperatorProcess op) throws Exception {
+    long rss = op.rssBytes();
+    long threads = op.threads();
+    long[] heap = op.heap();
+    return new Footprint(rss, heap[0], heap[1], threads);
+  }
+
+  private OperatorProcess launch(String name, Map<String, String> env) throws IOException {
+    List<String> flags = new ArrayList<>(jvmConfigs().get(o.cds ? "tuned" : "default"));
+    String extra = System.getenv("BENCH_OPERATOR_FLAGS"); // e.g. a profiler, for one experiment
+    if (extra != null && !extra.isBlank()) {
+      flags.addAll(Arrays.asList(extra.trim().replace("{name}", name).split("\\s+")));
+    }
+    return launch(name, env, flags);
+  }
+
+  private OperatorProcess launch(String name, Map<String, String> extraEnv, List<String> flags) throws IOException {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("NOMAD_ADDR", proxy.address().toString());
+    env.put("OPERATOR_WORKERS", Integer.toString(o.workers));
+    env.put("OPERATOR_STARTUP_TIMEOUT", "30s");
+    env.putAll(extraEnv);
+    return OperatorProcess.launch(flags, o.classpath, env, o.work.resolve(name + ".log"));
+  }
+
+  /** The JVM flags compared: none (plain {@code java}), and those of {@code bench/jvm.options}. */
+  private Map<String, List<String>> jvmConfigs() {
+    Map<String, List<String>> configs = new LinkedHashMap<>();
+    configs.put("default", List.of());
+    if (o.cds) {
+      List<String> tuned = new ArrayList<>(o.jvmFlags);
+      tuned.add("-XX:SharedArchiveFile=" + o.work.resolve("operator.jsa"));
+      tuned.add("-Xshare:auto");
+      configs.put("tuned", tuned);
+    }
+    return configs;
+  }
+
+  /** A training run that dumps the classes the operator loads, for class-data sharing. */
+  private void makeCdsArchive() throws Exception {
+    Path jsa = o.work.resolve("operator.jsa");
+    Files.deleteIfExists(jsa);
+    List<String> flags = new ArrayList<>(o.jvmFlags);
+    flags.add("-XX:ArchiveClassesAtExit=" + jsa);
+    try (OperatorProcess op = launch("cds-training", Map.of(), flags)) {
+      op.awaitReady(Duration.ofMinutes(2));
+      // one backup written and removed, so the classes of a reconcile are in the archive too
+      ObjectNode source = source("cds-training");
+      var answered = proxy.expect("backup-cds-training");
+      direct.registerSource(source);
+      answered.get(60, TimeUnit.SECONDS);
+      direct.send("DELETE", "/v1/job/cds-training?purge=true", null);
+      Thread.sleep(1000);
+    }
+    if (!Files.exists(jsa)) {
+      throw new IOException("no class-data archive was written");
+    }
+    log("Class-data archive: %d MiB", Files.size(jsa) >> 20);
+  }
+
+  private Path revisedTemplate(int revision) throws IOException {
+    String text;
+    try (InputStream in = Bench.class.getResourceAsStream("/backup.nomad.tmpl")) {
+      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    String revised = text.replaceFirst("env \\{", "env {\n        BENCH_REVISION = \"" + revision + "\"");
+    if (revised.equals(text)) {
+      throw new IOException("the built-in template has no env block to revise");
+    }
+    Path file = o.work.resolve("template-" + revision + ".nomad.tmpl");
+    Files.writeString(file, revised);
+    return file;
+  }
+
+  static void log(String format, Object... args) {
+    System.out.printf("[bench %tT] %s%n", System.currentTimeMillis(), String.format(format, args));
+  }
+
+  static String ms(long nanos) {
+    return String.format("%.1f ms", nanos / 1e6);
+  }
+
+  static String ms(List<Long> nanos) {
+    return ms(Stats.median(nanos)) + " (median of " + nanos.size() + ")";
+  }
+
+  /** A timed phase, and the CPU time Nomad and the operator used meanwhile. */
+  record Burst(long nanos, long sourcesNanos, long nomadCpu, long operatorCpu) {}
+
+  record Latency(List<Long> nanos, List<Long> beforeParse) {
+    static Latency concat(List<Latency> all) {
+      List<Long> nanos = new ArrayList<>();
+      List<Long> before = new ArrayList<>();
+      all.forEach(l -> {
+        nanos.addAll(l.nanos());
+        before.addAll(l.beforeParse());
+      });
+      return new Latency(nanos, before);
+    }
+  }
+
+  record Startup(long readyNanos, Footprint footprint) {}
+
+  record Footprint(long rss, long liveHeap, long committedHeap, long threads) {
+    static Footprint median(List<Footprint> all) {
+      return new Footprint(
+          Stats.median(all.stream().map(Footprint::rss).toList()),
+          Stats.median(all.stream().map(Footprint::liveHeap).toList()),
+          Stats.median(all.stream().map(Footprint::committedHeap).toList()),
+          Stats.median(all.stream().map(Footprint::threads).toList()));
+    }
+  }
+
+  /** Command-line options; see {@code bench/run --help}. */
+  static final class Options {
+    Path nomad;
+    Path work = Path.of("target/bench");
+    Path out;
+    String classpath;
+    List<String> jvmFlags = List.of();
+    boolean cds = true;
+    boolean startupOnly;
+    boolean templateOnly;
+    int latencyJobs = 300;
+    int burstJobs = 2000;
+    int clusterJobs = 5000;
+    int workers = OperatorConfig.DEFAULT_WORKERS;
+    int registrars = 8;
+    int startups = 5;
+    int coldStarts = 3;
+    int rounds = 2;
+
+    static Options parse(String[] args) throws IOException {
+      Options o = new Options();
+      for (int i = 0; i < args.length; i++) {
+        String v = i + 1 < args.length ? args[i + 1] : null;
+        switch (args[i]) {
+          case "--nomad" -> o.nomad = Path.of(v);
+          case "--work" -> o.work = Path.of(v);
+          case "--out" -> o.out = Path.of(v);
+          case "--classpath" -> o.classpath = v;
+          case "--jvm-options" -> o.jvmFlags = readFlags(Path.of(v));
+          case "--no-cds" -> { o.cds = false; i--; }
+          case "--startup-only" -> { o.startupOnly = true; i--; }
+          case "--template-only" -> { o.templateOnly = true; i--; }
+          case "--latency-jobs" -> o.latencyJobs = Integer.parseInt(v);
+          case "--burst-jobs" -> o.burstJobs = Integer.parseInt(v);
+          case "--cluster-jobs" -> o.clusterJobs = Integer.parseInt(v);
+          case "--workers" -> o.workers = Integer.parseInt(v);
+          case "--startups" -> o.startups = Integer.parseInt(v);
+          case "--cold-starts" -> o.coldStarts = Integer.parseInt(v);
+          case "--rounds" -> o.rounds = Integer.parseInt(v);
+          default -> throw new IllegalArgumentException("unknown option " + args[i]);
+        }
+        i++;
+      }
+      if (o.nomad == null || o.classpath == null) {
+        throw new IllegalArgumentException("--nomad and --classpath are required");
+      }
+      return o;
+    }
+
+    private static List<String> readFlags(Path file) throws IOException {
+      List<String> flags = new ArrayList<>();
+      for (String line : Files.readAllLines(file)) {
+        String l = line.strip();
+        if (!l.isEmpty() && !l.startsWith("#")) {
+          flags.addAll(Arrays.asList(l.split("\\s+")));
+        }
+      }
+      return flags;
+    }
+  }
+
+  static final class Stats {
+    /** The middle value, or the mean of the two middle ones. */
+    static long median(List<Long> values) {
+      long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+      int n = sorted.length;
+      return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Nearest-rank percentile. */
+    static long percentile(List<Long> values, double p) {
+      long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+      int rank = (int) Math.ceil(p / 100 * sorted.length);
+      return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+  }
+
+}
