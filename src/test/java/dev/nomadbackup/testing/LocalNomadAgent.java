@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -145,20 +146,28 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
    * Waits until Nomad can write a variable. A server that just became leader answers "keyring has
    * not been initialized yet" for a moment, and the operator's leader lock is a variable.
    */
-  private void awaitKeyring() throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() < deadline) {
+  private void awaitKeyring() throws IOException {
+    AtomicReference<String> last = new AtomicReference<>("no answer");
+    awaitStart(() -> {
       try {
         send("PUT", "/v1/var/nomad-test/keyring-probe", "{\"Items\":{\"ready\":\"yes\"}}");
         send("DELETE", "/v1/var/nomad-test/keyring-probe", null);
-        return;
+        return true;
       } catch (IOException e) {
-        last = e.getMessage();
+        last.set(e.getMessage());
+        return false;
       }
-      Thread.sleep(100); // polling a process we just started; nothing to wait on instead
+    }, () -> "Nomad could not write a variable after " + START_DEADLINE + " (" + last.get() + ")");
+  }
+
+  /** Polls a process we just started, which signals nothing, until {@code ready} or the deadline. */
+  private static void awaitStart(java.util.concurrent.Callable<Boolean> ready, java.util.function.Supplier<String> failure)
+      throws IOException {
+    try {
+      org.awaitility.Awaitility.await().atMost(START_DEADLINE).pollInterval(Duration.ofMillis(100)).until(ready);
+    } catch (org.awaitility.core.ConditionTimeoutException e) {
+      throw new IOException(failure.get(), e);
     }
-    throw new IOException("Nomad could not write a variable after " + START_DEADLINE + " (" + last + ")");
   }
 
   /**
@@ -173,25 +182,22 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     }
   }
 
-  private void awaitLeader() throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
-    String last = "no answer";
-    while (System.nanoTime() < deadline) {
+  private void awaitLeader() throws IOException {
+    AtomicReference<String> last = new AtomicReference<>("no answer");
+    awaitStart(() -> {
       if (!process.isAlive()) {
         throw new IOException("Nomad exited with " + process.exitValue() + "; see " + log() + "\n" + tail(30));
       }
       try {
-        String leader = send("GET", "/v1/status/leader", null);
-        if (leader.length() > 2) { // a JSON string such as "127.0.0.1:4647"
-          return;
+        if (send("GET", "/v1/status/leader", null).length() > 2) { // a JSON string such as "127.0.0.1:4647"
+          return true;
         }
-        last = "no leader yet";
+        last.set("no leader yet");
       } catch (IOException e) {
-        last = e.getMessage();
+        last.set(e.getMessage());
       }
-      Thread.sleep(100); // polling a process we just started; nothing to wait on instead
-    }
-    throw new IOException("Nomad had no leader after " + START_DEADLINE + " (" + last + "); see " + log() + "\n" + tail(30));
+      return false;
+    }, () -> "Nomad had no leader after " + START_DEADLINE + " (" + last.get() + "); see " + log() + "\n" + tail(30));
   }
 
   private String send(String method, String path, String body) throws IOException, InterruptedException {
