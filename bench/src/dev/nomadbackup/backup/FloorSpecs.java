@@ -1,6 +1,10 @@
 package dev.nomadbackup.backup;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nomadbackup.backup.template.BackupTemplate;
+import dev.nomadbackup.backup.template.TemplateException;
+import dev.nomadbackup.backup.template.TemplateSource;
+import dev.nomadbackup.backup.template.TemplateValues;
 import dev.nomadbackup.nomad.NomadJob;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package dev.nomadbackup;
 
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
-import dev.nomadbackup.backup.BackupTemplate;
-import dev.nomadbackup.backup.TemplateException;
-import dev.nomadbackup.backup.TemplateSource;
+import dev.nomadbackup.backup.template.BackupTemplate;
+import dev.nomadbackup.backup.template.TemplateException;
+import dev.nomadbackup.backup.template.TemplateSource;
 import dev.nomadbackup.config.GoDuration;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
-import dev.nomadbackup.backup.TemplateSource;
+import dev.nomadbackup.backup.template.TemplateSource;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.nomad.NomadClient;

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /**
  * Reads one {@code [[ expr ]]} or {@code [[ expr | default "literal" ]]}, starting at its

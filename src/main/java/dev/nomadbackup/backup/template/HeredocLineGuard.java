@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /**
  * Stands at the end of a heredoc line that holds a placeholder and fails the render when the

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 import java.util.List;
 
@@ -29,7 +29,7 @@ public final class BackupTemplate {
   }
 
   /** Where the template came from: a file name, or the built-in template's name. */
-  String source() {
+  public String source() {
     return source;
   }
 
@@ -48,7 +48,7 @@ public final class BackupTemplate {
    * @throws TemplateException when a meta key without default is missing or a value cannot be
    *         written safely where its placeholder stands
    */
-  String render(TemplateValues values) throws TemplateException {
+  public String render(TemplateValues values) throws TemplateException {
     StringBuilder out = new StringBuilder(sizeHint);
     for (Segment segment : segments) {
       segment.appendTo(out, values);

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /** Template text that is copied as it is. */
 record Literal(String text) implements Segment {

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 import java.util.Arrays;
 import java.util.Optional;
@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 /** The variables a placeholder can name, spelled as in the template after the leading dot. */
 enum Variable {
   JOB_ID("JobID"),
+  BACKUP_JOB_ID("BackupJobID"),
   SOURCE_JOB_ID("SourceJobID"),
   NAMESPACE("Namespace"),
   REGION("Region"),

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /** A 1-based line and column in a named template source; prints as {@code source:line:column}. */
 record Location(String source, int line, int column) {

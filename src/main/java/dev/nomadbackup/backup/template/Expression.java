@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /**
  * What one placeholder asks for: a variable, the meta key when the variable is {@code .Meta},
@@ -10,6 +10,7 @@ record Expression(Variable variable, String metaKey, String defaultValue) {
   String lookup(TemplateValues values) {
     return switch (variable) {
       case JOB_ID -> values.jobId();
+      case BACKUP_JOB_ID -> values.backupJobId();
       case SOURCE_JOB_ID -> values.sourceJobId();
       case NAMESPACE -> values.namespace();
       case REGION -> values.region();

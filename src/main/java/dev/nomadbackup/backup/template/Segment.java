@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /** One piece of a parsed template; rendering appends the pieces in order. */
 sealed interface Segment permits Literal, Placeholder, HeredocLineGuard {

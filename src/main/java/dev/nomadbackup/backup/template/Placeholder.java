@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /**
  * A parsed {@code [[ ... ]]}: what it asks for, the context it stands in, the text as written

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.nomadbackup.backup;
+package dev.nomadbackup.backup.template;
 
 /** Where in the HCL a placeholder stands, which decides how its value is written. */
 enum Context {
