@@ -2,14 +2,15 @@ package dev.nomadbackup;
 
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
-import dev.nomadbackup.backup.template.BackupTemplate;
+import dev.nomadbackup.backup.template.TemplateCatalog;
 import dev.nomadbackup.backup.template.TemplateException;
-import dev.nomadbackup.backup.template.TemplateSource;
+import dev.nomadbackup.config.ConfigException;
 import dev.nomadbackup.config.GoDuration;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.controller.Controller;
 import dev.nomadbackup.controller.LeaderElection;
+import dev.nomadbackup.nomad.Failures;
 import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;
@@ -43,21 +44,22 @@ public final class Operator implements AutoCloseable {
   /** What the operator waits for before it competes for the lock; null once it does. */
   private volatile String waitingFor;
 
-  private Operator(NomadClient nomad, OperatorConfig config, BackupTemplate template, NomadConfig nomadConfig)
-      throws IOException {
+  private Operator(NomadClient nomad, NomadLocks locks, OperatorConfig config, TemplateCatalog templates,
+      NomadConfig nomadConfig) throws IOException {
     this.nomad = nomad;
     this.metrics = new OperatorMetrics(() -> {
       Controller c = controller;
       return c == null ? 0 : c.queueDepth();
     });
-    this.locks = NomadLocks.create(nomadConfig);
+    this.locks = locks;
     this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), config.lockTtl(),
         new LeaderElection.Listener() {
           @Override
           public void elected() {
             JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
-            Controller c = new Controller(nomad, config,
-                new BackupReconciler(nomad, template, config.dryRun(), jobs), new BackupKeys(jobs), metrics);
+            Controller c = new Controller(nomad, jobs, config,
+                new BackupReconciler(nomad, templates, jobs, config.dryRun(), config.restoreJobs()),
+                new BackupKeys(), metrics);
             metrics.leading(true);
             c.start();
             synchronized (leadership) {
@@ -94,26 +96,39 @@ public final class Operator implements AutoCloseable {
 
   /** Connects, checks the template against Nomad, and starts competing for the leader lock. */
   public static Operator start(NomadConfig nomadConfig, OperatorConfig config) throws StartupException {
-    BackupTemplate template;
+    TemplateCatalog templates;
     try {
-      template = TemplateSource.load(config.template());
+      templates = TemplateCatalog.load(config.template());
     } catch (IOException | TemplateException e) {
-      throw new StartupException(StartupException.BAD_TEMPLATE, "Cannot load the backup template: " + e.getMessage());
+      throw new StartupException(StartupException.BAD_TEMPLATE, "Cannot load the backup templates: " + e.getMessage());
     }
-    // one connection per worker and event stream, and a few for listings
-    NomadClient nomad = NomadClient.create(nomadConfig, config.workers() + config.namespaces().size() + 4);
+    NomadClient nomad;
+    NomadLocks locks;
+    try {
+      // one connection per worker and event stream, and a few for listings and the namespace watch
+      nomad = NomadClient.create(nomadConfig, config.workers() + config.namespaces().size() + 5);
+    } catch (ConfigException e) {
+      throw new StartupException(StartupException.BAD_CONFIG, "Bad configuration: " + e.getMessage());
+    }
+    try {
+      locks = NomadLocks.create(nomadConfig);
+    } catch (ConfigException e) {
+      closeQuietly(nomad);
+      throw new StartupException(StartupException.BAD_CONFIG, "Bad configuration: " + e.getMessage());
+    }
     Operator operator;
     try {
       // health first: a liveness check must not kill an operator that waits for Nomad
-      operator = new Operator(nomad, config, template, nomadConfig);
+      operator = new Operator(nomad, locks, config, templates, nomadConfig);
     } catch (IOException e) {
+      closeQuietly(locks);
       closeQuietly(nomad);
       throw new StartupException(StartupException.BAD_CONFIG, "Cannot serve health and metrics: " + e.getMessage());
     }
     try {
       awaitNomad(nomad, config.startupTimeout());
-      operator.waitingFor = "checking the backup template";
-      checkTemplate(nomad, template, config);
+      operator.waitingFor = "checking the backup templates";
+      checkTemplates(nomad, templates, config);
       operator.waitingFor = null;
       operator.electionThread.start();
       return operator;
@@ -123,12 +138,22 @@ public final class Operator implements AutoCloseable {
     }
   }
 
-  private static void checkTemplate(NomadClient nomad, BackupTemplate template, OperatorConfig config)
+  private static void checkTemplates(NomadClient nomad, TemplateCatalog templates, OperatorConfig config)
       throws StartupException {
     String namespace =
         config.namespaces().contains(OperatorConfig.ALL_NAMESPACES) ? "default" : config.namespaces().get(0);
     try {
-      TemplateSource.check(template, nomad, namespace);
+      templates.check((ns, hcl) -> {
+        try {
+          nomad.parseJob(ns, hcl);
+          return Optional.empty();
+        } catch (NomadApiException e) {
+          if (e.status() == 400) {
+            return Optional.of(NomadApiException.oneLine(e.body()));
+          }
+          throw e;
+        }
+      }, namespace);
     } catch (TemplateException e) {
       throw new StartupException(StartupException.BAD_TEMPLATE, "The backup template is broken: " + e.getMessage());
     } catch (NomadApiException e) {
@@ -154,7 +179,7 @@ public final class Operator implements AutoCloseable {
         }
         problem = "no cluster leader yet";
       } catch (IOException e) {
-        problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        problem = Failures.describe(e);
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {

@@ -65,6 +65,17 @@ class MainIT {
   }
 
   @Test
+  void aTlsSettingNamingAMissingFileIsABadSettingNotACrash() throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    Path missing = Path.of("target", "no-such-ca.pem").toAbsolutePath();
+    Process p = start(Map.of("NOMAD_ADDR", "https://127.0.0.1:4646", "NOMAD_CACERT", missing.toString()), log);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(2, p.exitValue(), read(log));
+    assertTrue(read(log).contains(missing.toString()), "names the file: " + read(log));
+    assertTrue(!read(log).contains("\tat "), "one clear line, no stack trace: " + read(log));
+  }
+
+  @Test
   void refusesToStartWithATemplateNomadCannotParse(NomadAgent agent) throws Exception {
     Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
     Path template = Files.createTempFile(Path.of("target"), "broken", ".nomad.tmpl");

@@ -1,16 +1,17 @@
 package dev.nomadbackup.backup;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.nomadbackup.backup.template.BackupTemplate;
+import dev.nomadbackup.backup.template.TemplateCatalog;
+import dev.nomadbackup.backup.template.TemplateException;
+import dev.nomadbackup.backup.template.TemplateValues;
 import dev.nomadbackup.controller.Outcome;
 import dev.nomadbackup.controller.Reconciler;
 import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.JobStore;
 import dev.nomadbackup.nomad.NomadApiException;
-import dev.nomadbackup.nomad.NomadClient;
 import dev.nomadbackup.nomad.NomadJob;
-import dev.nomadbackup.backup.template.BackupTemplate;
-import dev.nomadbackup.backup.template.TemplateException;
-import dev.nomadbackup.backup.template.TemplateValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,43 +23,56 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps {@code backup-<id>} in step with job {@code <id>}: registers it from the template while the
- * job opts in, removes it when the job opts out, stops or is gone. Writes only when the rendered
- * spec differs from what the backup job carries, and never touches a job it does not own.
+ * Keeps {@code backup-<id>} and {@code restore-<id>} in step with job {@code <id>}: registers them
+ * from the job's template pair while it opts in, removes them (and their runs that are not running)
+ * when it opts out, stops or is gone. Writes only when the rendered spec differs from what the job
+ * carries, and never touches a job it does not own.
  *
- * <p>With a {@link JobCache} fed by the listings and events (see {@link BackupKeys}), it reads from
- * Nomad only what the cache does not know: a job nothing was heard of since a deregistration or a
- * failure, and a listed job whose settings could sit in its groups' or tasks' meta, which a listing
- * does not carry. Its own writes go into the cache as well.
+ * <p>It takes what the {@link JobCache} knows (the sources feed it with listings and events) and
+ * reads from Nomad only the rest: a job nothing was heard of since a deregistration or a failure,
+ * and a listed job whose settings could sit in its groups' or tasks' meta, which a listing does not
+ * carry. Its own writes go into the cache as well.
  */
 public final class BackupReconciler implements Reconciler {
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
-  /** Bumped whenever the way a spec is stamped changes, so existing backups are rewritten once. */
-  private static final String STAMP_VERSION = "1";
+  /** Bumped whenever the way a spec is stamped changes, so existing jobs are rewritten once. */
+  private static final String STAMP_VERSION = "2";
 
-  private final NomadClient nomad;
-  private final BackupTemplate template;
+  private final JobStore nomad;
+  private final TemplateCatalog templates;
+  private final JobCache jobs;
   private final boolean dryRun;
-  private final Optional<JobCache> jobs;
+  private final boolean restoreJobs;
 
   /**
-   * Reads every job it looks at from Nomad. With {@code dryRun}, every write is logged as what it
-   * would have been, and not made.
+   * @param dryRun log every write as what it would have been, and make none
+   * @param restoreJobs keep a restore job beside every backup job; when false, remove the ones
+   *     the operator made
    */
-  public BackupReconciler(NomadClient nomad, BackupTemplate template, boolean dryRun) {
-    this(nomad, template, dryRun, Optional.empty());
-  }
-
-  /** Takes what {@code jobs} knows instead of reading it, and reads only the rest. */
-  public BackupReconciler(NomadClient nomad, BackupTemplate template, boolean dryRun, JobCache jobs) {
-    this(nomad, template, dryRun, Optional.of(jobs));
-  }
-
-  private BackupReconciler(NomadClient nomad, BackupTemplate template, boolean dryRun, Optional<JobCache> jobs) {
+  public BackupReconciler(
+      JobStore nomad, TemplateCatalog templates, JobCache jobs, boolean dryRun, boolean restoreJobs) {
     this.nomad = nomad;
-    this.template = template;
-    this.dryRun = dryRun;
+    this.templates = templates;
     this.jobs = jobs;
+    this.dryRun = dryRun;
+    this.restoreJobs = restoreJobs;
+  }
+
+  /** What one owned job is: the backup job or the restore job of a source. */
+  private enum Role {
+    BACKUP("Backup"),
+    RESTORE("Restore job");
+
+    private final String noun;
+
+    Role(String noun) {
+      this.noun = noun;
+    }
+
+    JobKey of(JobKey source) {
+      return new JobKey(source.namespace(), this == BACKUP
+          ? Ownership.backupIdFor(source.jobId()) : Ownership.restoreIdFor(source.jobId()));
+    }
   }
 
   @Override
@@ -67,10 +81,9 @@ public final class BackupReconciler implements Reconciler {
       return reconcileOnce(key);
     } catch (IOException | RuntimeException e) {
       // what the cache says may be why it failed (a write that lost to someone else's): read again
-      jobs.ifPresent(cache -> {
-        cache.forget(key);
-        cache.forget(new JobKey(key.namespace(), Ownership.backupIdFor(key.jobId())));
-      });
+      jobs.forget(key);
+      jobs.forget(Role.BACKUP.of(key));
+      jobs.forget(Role.RESTORE.of(key));
       throw e;
     }
   }
@@ -79,16 +92,14 @@ public final class BackupReconciler implements Reconciler {
     Optional<NomadJob> source = source(key);
     if (source.isPresent()) {
       NomadJob job = source.get();
+      if (job.parentId().isPresent()) {
+        return run(key, job);
+      }
       if (Ownership.managed(job)) {
         log.info("    Skipped: {} is managed by the operator", key);
         return Outcome.SKIPPED;
       }
-      if (job.parentId().isPresent()) {
-        log.info("    Skipped: {} is a child of {}", key, job.parentId().get());
-        return Outcome.SKIPPED;
-      }
     }
-    JobKey backupKey = new JobKey(key.namespace(), Ownership.backupIdFor(key.jobId()));
     Settings settings =
         source.isEmpty()
             ? new Settings.OptedOut("job is gone")
@@ -98,17 +109,51 @@ public final class BackupReconciler implements Reconciler {
       return Outcome.INVALID;
     }
     if (settings instanceof Settings.OptedIn optedIn) {
-      return ensure(key, backupKey, source.get(), optedIn);
+      return ensure(key, source.get(), optedIn);
     }
-    return remove(key, backupKey, ((Settings.OptedOut) settings).why());
+    String why = ((Settings.OptedOut) settings).why();
+    Outcome backup = remove(key, Role.BACKUP, why);
+    remove(key, Role.RESTORE, why);
+    return backup;
+  }
+
+  /**
+   * A periodic or dispatched child. One of the operator's own whose parent is gone is a leftover: a
+   * run that never started would otherwise stay pending forever, and block the next backup job of
+   * that name. It is removed once it is not running; a child of a job someone else owns is left.
+   */
+  private Outcome run(JobKey key, NomadJob child) throws IOException {
+    if (!Ownership.managed(child)) {
+      log.info("    Skipped: {} is a child of {}", key, child.parentId().get());
+      return Outcome.SKIPPED;
+    }
+    JobKey parent = new JobKey(key.namespace(), child.parentId().get());
+    if (lookup(parent).isPresent()) {
+      log.debug("    Skipped: {} is a run of {}", key, parent);
+      return Outcome.SKIPPED;
+    }
+    if ("running".equals(child.status())) {
+      log.debug("    Left running: {} ({} is gone; removed once it ends)", key, parent);
+      return Outcome.SKIPPED;
+    }
+    if (dryRun) {
+      log.info("    Dry run: would remove {} ({} is gone)", key, parent);
+      return Outcome.REMOVED;
+    }
+    nomad.purgeJob(key);
+    log.info("    Removed leftover run: {} ({} is gone)", key, parent);
+    return Outcome.REMOVED;
   }
 
   /** The source job, from the cache when a listing's stub or an event tells enough. */
   private Optional<NomadJob> source(JobKey key) throws IOException {
-    if (jobs.isPresent() && cacheable(key)) {
-      Optional<JobCache.Known> known = jobs.get().lookup(key);
-      if (known.isPresent() && known.get().job().map(this::enough).orElse(true)) {
-        return known.get().job();
+    if (cacheable(key)) {
+      JobCache.Lookup known = jobs.lookup(key);
+      if (known instanceof JobCache.Lookup.Absent) {
+        return Optional.empty();
+      }
+      if (known instanceof JobCache.Lookup.Present present && enough(present.job())) {
+        return Optional.of(present.job());
       }
     }
     return read(key);
@@ -140,106 +185,169 @@ public final class BackupReconciler implements Reconciler {
     return key.jobId().indexOf('/') < 0;
   }
 
-  /** The backup job, from the cache when it knows. */
-  private Optional<NomadJob> backup(JobKey backupKey) throws IOException {
-    if (jobs.isPresent() && cacheable(backupKey)) {
-      Optional<JobCache.Known> known = jobs.get().lookup(backupKey);
-      if (known.isPresent()) {
-        return known.get().job();
+  /** An owned job (or one in its place), from the cache when it knows. */
+  private Optional<NomadJob> lookup(JobKey key) throws IOException {
+    if (cacheable(key)) {
+      JobCache.Lookup known = jobs.lookup(key);
+      if (known instanceof JobCache.Lookup.Absent) {
+        return Optional.empty();
+      }
+      if (known instanceof JobCache.Lookup.Present present) {
+        return Optional.of(present.job());
       }
     }
-    return read(backupKey);
+    return read(key);
   }
 
   private Optional<NomadJob> read(JobKey key) throws IOException {
-    if (jobs.isEmpty() || !cacheable(key)) {
+    if (!cacheable(key)) {
       return nomad.readJob(key);
     }
-    long before = jobs.get().stamp();
+    long before = jobs.stamp();
     Optional<NomadJob> job = nomad.readJob(key);
-    jobs.get().read(key, job, before);
+    jobs.read(key, job, before);
     return job;
   }
 
-  private Outcome remove(JobKey key, JobKey backupKey, String why) throws IOException {
-    Optional<NomadJob> backup = backup(backupKey);
-    if (backup.isEmpty()) {
-      log.debug("    No backup for {} ({})", key, why);
+  private Outcome remove(JobKey source, Role role, String why) throws IOException {
+    JobKey key = role.of(source);
+    Optional<NomadJob> existing = lookup(key);
+    if (existing.isEmpty()) {
+      log.debug("    No {} for {} ({})", role.noun.toLowerCase(java.util.Locale.ROOT), source, why);
       return Outcome.ABSENT;
     }
-    if (!Ownership.owns(backup.get(), key)) {
-      log.info("    Left alone: {} is not managed by the operator", backupKey);
+    if (!Ownership.owns(existing.get(), source)) {
+      log.info("    Left alone: {} is not managed by the operator", key);
       return Outcome.CONFLICT;
     }
     if (dryRun) {
-      log.info("    Dry run: would remove {} ({})", backupKey, why);
+      log.info("    Dry run: would remove {} ({})", key, why);
       return Outcome.REMOVED;
     }
-    nomad.purgeJob(backupKey);
-    jobs.ifPresent(cache -> cache.purged(backupKey));
-    log.info("    Backup removed: {} ({})", backupKey, why);
+    nomad.purgeJob(key);
+    jobs.purged(key);
+    log.info("    {} removed: {} ({})", role.noun, key, why);
+    removeRuns(key);
     return Outcome.REMOVED;
   }
 
-  private Outcome ensure(JobKey key, JobKey backupKey, NomadJob job, Settings.OptedIn settings)
-      throws IOException {
-    String hcl;
-    try {
-      hcl = template.render(values(backupKey, job, settings, region(job)));
-    } catch (TemplateException e) {
-      log.error("    Backup not rendered for {}: {}", key, e.getMessage());
+  /**
+   * Purges the runs of a job just removed that are not running: Nomad keeps them when their parent
+   * goes. A running one finishes; its end is an event, and then it is a leftover (see {@link #run}).
+   */
+  private void removeRuns(JobKey parent) throws IOException {
+    for (NomadJob child : nomad.children(parent)) {
+      JobKey key = new JobKey(child.namespace(), child.id());
+      if (!Ownership.managed(child)) {
+        continue;
+      }
+      if ("running".equals(child.status())) {
+        log.info("    Left running: {} (removed once it ends)", key);
+        continue;
+      }
+      nomad.purgeJob(key);
+      log.info("    Removed leftover run: {}", key);
+    }
+  }
+
+  private Outcome ensure(JobKey key, NomadJob job, Settings.OptedIn settings) throws IOException {
+    Optional<TemplateCatalog.Kind> kind = templates.kind(settings.kind());
+    if (kind.isEmpty()) {
+      log.error("    Backup left as it is for {}: {} = \"{}\" is not a known template (known: {})",
+          key, MetaSettings.TEMPLATE, settings.kind(), templates.names());
       return Outcome.INVALID;
     }
-    String hash = hash(hcl);
-    Optional<NomadJob> backup = backup(backupKey);
-    if (backup.isPresent() && !Ownership.owns(backup.get(), key)) {
-      log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", backupKey);
+    TemplateValues values = values(Role.BACKUP.of(key), job, settings, region(job));
+    Outcome backup = place(key, Role.BACKUP, kind.get().backup(), values, settings.suspended());
+    if (backup == Outcome.INVALID || backup == Outcome.CONFLICT) {
+      return backup;
+    }
+    if (restoreJobs) {
+      JobKey restore = Role.RESTORE.of(key);
+      Outcome outcome = place(key, Role.RESTORE, kind.get().restore(), values.forJob(restore.jobId()), false);
+      if (outcome == Outcome.INVALID) {
+        return outcome;
+      }
+    } else {
+      remove(key, Role.RESTORE, "restore jobs are turned off");
+    }
+    if (backup == Outcome.CREATED && settings.immediate() && !settings.suspended()) {
+      runNow(Role.BACKUP.of(key));
+    }
+    return backup;
+  }
+
+  private void runNow(JobKey backup) throws IOException {
+    if (dryRun) {
+      log.info("    Dry run: would run {} now ({})", backup, MetaSettings.IMMEDIATE);
+      return;
+    }
+    nomad.forcePeriodic(backup);
+    log.info("    Backup run started: {} ({})", backup, MetaSettings.IMMEDIATE);
+  }
+
+  /** Registers the owned job {@code role} of {@code source} from {@code template}, if it differs. */
+  private Outcome place(JobKey source, Role role, BackupTemplate template, TemplateValues values, boolean suspended)
+      throws IOException {
+    JobKey key = role.of(source);
+    String hcl;
+    try {
+      hcl = template.render(values);
+    } catch (TemplateException e) {
+      log.error("    {} not rendered for {}: {}", role.noun, source, e.getMessage());
+      return Outcome.INVALID;
+    }
+    String hash = hash(hcl, suspended);
+    Optional<NomadJob> existing = lookup(key);
+    if (existing.isPresent() && !Ownership.owns(existing.get(), source)) {
+      log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
       return Outcome.CONFLICT;
     }
-    if (backup.isPresent()
-        && !backup.get().stopped()
-        && hash.equals(backup.get().meta().get(Ownership.SPEC_HASH))) {
-      log.info("    Backup unchanged: {}", backupKey);
+    if (existing.isPresent()
+        && !existing.get().stopped()
+        && hash.equals(existing.get().meta().get(Ownership.SPEC_HASH))) {
+      log.info("    {} unchanged: {}", role.noun, key);
       return Outcome.UNCHANGED;
     }
     ObjectNode spec;
     try {
-      spec = nomad.parseJob(key.namespace(), hcl);
+      spec = nomad.parseJob(source.namespace(), hcl);
     } catch (NomadApiException e) {
       if (e.status() == 400) {
-        log.error("    Backup for {} does not parse: {}", key, NomadApiException.oneLine(e.body()));
+        log.error("    {} for {} does not parse: {}", role.noun, source, NomadApiException.oneLine(e.body()));
         return Outcome.INVALID;
       }
       throw e;
     }
-    stamp(spec, backupKey, key, hash);
+    Ownership.stamp(spec, key, source, hash);
+    if (suspended && spec.path("Periodic").isObject()) {
+      ((ObjectNode) spec.get("Periodic")).put("Enabled", false);
+    }
+    String what = existing.isEmpty() ? "created" : "updated";
+    String note = suspended ? " (suspended)" : "";
     if (dryRun) {
-      log.info("    Dry run: would {} {}", backup.isEmpty() ? "create" : "update", backupKey);
-      return backup.isEmpty() ? Outcome.CREATED : Outcome.UPDATED;
+      log.info("    Dry run: would {} {}{}", existing.isEmpty() ? "create" : "update", key, note);
+      return existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED;
     }
     try {
-      long index = nomad.registerJob(spec, backup.map(NomadJob::jobModifyIndex).orElse(0L));
-      if (cacheable(backupKey)) {
-        jobs.ifPresent(cache -> cache.written(NomadJob.fromJson(spec).registeredAt(index)));
+      long index = nomad.registerJob(spec, existing.map(NomadJob::jobModifyIndex).orElse(0L));
+      if (cacheable(key)) {
+        jobs.written(NomadJob.fromJson(spec).registeredAt(index));
       }
     } catch (NomadApiException e) {
       if (e.status() == 500 || e.status() == 400) {
         // Nomad answers 500 both for its own trouble and for a job it finds invalid: ask which.
         List<String> problems = nomad.validateJob(spec);
         if (!problems.isEmpty()) {
-          log.error("    Backup for {} rejected by Nomad: {}", key,
+          log.error("    {} for {} rejected by Nomad: {}", role.noun, source,
               NomadApiException.oneLine(String.join("\n", problems)));
           return Outcome.INVALID;
         }
       }
       throw e;
     }
-    if (backup.isEmpty()) {
-      log.info("    Backup created: {}", backupKey);
-      return Outcome.CREATED;
-    }
-    log.info("    Backup updated: {}", backupKey);
-    return Outcome.UPDATED;
+    log.info("    {} {}: {}{}", role.noun, what, key, note);
+    return existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED;
   }
 
   /** A stub has no region; every job the operator watches is in the region it talks to. */
@@ -251,13 +359,12 @@ public final class BackupReconciler implements Reconciler {
   }
 
   private Optional<String> clusterRegion() {
-    return nomad.region().or(() -> jobs.flatMap(JobCache::region));
+    return nomad.region().or(jobs::region);
   }
 
-  private static TemplateValues values(
-      JobKey backupKey, NomadJob job, Settings.OptedIn settings, String region) {
+  private static TemplateValues values(JobKey backup, NomadJob job, Settings.OptedIn settings, String region) {
     return new TemplateValues(
-        backupKey.jobId(),
+        backup.jobId(),
         job.id(),
         job.namespace(),
         job.datacenters(),
@@ -267,23 +374,13 @@ public final class BackupReconciler implements Reconciler {
         settings.meta());
   }
 
-  /** Whatever the template says, the job lands under our name, in the source's namespace, marked as ours. */
-  private static void stamp(ObjectNode spec, JobKey backupKey, JobKey source, String hash) {
-    spec.put("ID", backupKey.jobId());
-    spec.put("Name", backupKey.jobId());
-    spec.put("Namespace", backupKey.namespace());
-    ObjectNode meta =
-        spec.path("Meta").isObject() ? (ObjectNode) spec.get("Meta") : spec.putObject("Meta");
-    meta.put(Ownership.MANAGED, "true");
-    meta.put(Ownership.SOURCE, source.jobId());
-    meta.put(Ownership.SPEC_HASH, hash);
-  }
-
-  static String hash(String hcl) {
+  /** What the operator stamps on a job it writes, so it can tell whether the job needs a write. */
+  static String hash(String hcl, boolean suspended) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(STAMP_VERSION.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) '\n');
+      sha.update((suspended ? "suspended\n" : "scheduled\n").getBytes(StandardCharsets.UTF_8));
       byte[] digest = sha.digest(hcl.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 16);
     } catch (NoSuchAlgorithmException e) {

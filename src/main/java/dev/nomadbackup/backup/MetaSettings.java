@@ -18,6 +18,13 @@ final class MetaSettings {
   static final String AUTO_BACKUP = "auto-backup";
   static final String SCHEDULE = "backup-schedule";
   static final String TARGET_DB = "backup-target-db";
+  static final String TEMPLATE = "backup-template";
+  static final String KEEP = "backup-keep";
+  static final String SUSPEND = "backup-suspend";
+  static final String IMMEDIATE = "backup-immediate";
+  static final String DEFAULT_KIND = "postgres";
+  /** More dumps than this is surely a typo; a year of hourly backups is less. */
+  static final int MOST_KEPT = 10_000;
 
   private MetaSettings() {}
 
@@ -71,7 +78,26 @@ final class MetaSettings {
     if (schedule.isEmpty()) {
       return new Settings.Invalid(SCHEDULE + " is required when " + AUTO_BACKUP + " is true");
     }
-    return new Settings.OptedIn(schedule, keys.getOrDefault(TARGET_DB, ""), keys, where);
+    String keep = keys.getOrDefault(KEEP, "").trim();
+    if (!keep.isEmpty() && !keep.matches("[0-9]{1,9}")
+        || !keep.isEmpty() && (Integer.parseInt(keep) < 1 || Integer.parseInt(keep) > MOST_KEPT)) {
+      return new Settings.Invalid(KEEP + " = \"" + keep + "\" is not a number of dumps from 1 to " + MOST_KEPT);
+    }
+    Optional<Boolean> suspended = flag(keys, SUSPEND);
+    Optional<Boolean> immediate = flag(keys, IMMEDIATE);
+    if (suspended.isEmpty() || immediate.isEmpty()) {
+      String key = suspended.isEmpty() ? SUSPEND : IMMEDIATE;
+      return new Settings.Invalid(key + " = \"" + keys.get(key) + "\" is not a boolean (use true, false, 1 or 0)");
+    }
+    String kind = keys.getOrDefault(TEMPLATE, "").trim();
+    return new Settings.OptedIn(schedule, keys.getOrDefault(TARGET_DB, ""), keys, where,
+        kind.isEmpty() ? DEFAULT_KIND : kind, suspended.get(), immediate.get());
+  }
+
+  /** A boolean setting: false when absent or empty, empty when it is not a boolean. */
+  private static Optional<Boolean> flag(Map<String, String> keys, String key) {
+    String raw = keys.getOrDefault(key, "");
+    return raw.isBlank() ? Optional.of(false) : parseBool(raw);
   }
 
   /** {@code auto-backup} and every {@code backup-*} key, sorted, without the operator's own. */

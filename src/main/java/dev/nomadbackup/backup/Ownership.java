@@ -1,5 +1,6 @@
 package dev.nomadbackup.backup;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nomadbackup.nomad.JobKey;
 import dev.nomadbackup.nomad.NomadJob;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.Optional;
  */
 public final class Ownership {
   public static final String PREFIX = "backup-";
+  public static final String RESTORE_PREFIX = "restore-";
   static final String MANAGED = "backup-operator-managed";
   static final String SOURCE = "backup-operator-source";
   static final String SPEC_HASH = "backup-operator-spec-hash";
@@ -20,6 +22,25 @@ public final class Ownership {
 
   public static String backupIdFor(String sourceJobId) {
     return PREFIX + sourceJobId;
+  }
+
+  public static String restoreIdFor(String sourceJobId) {
+    return RESTORE_PREFIX + sourceJobId;
+  }
+
+  /**
+   * Marks {@code spec}, a parsed job, as the operator's job {@code key} for {@code source}: whatever
+   * the template said, the job lands under that name, in the source's namespace, with the hash of
+   * what it was rendered from.
+   */
+  public static void stamp(ObjectNode spec, JobKey key, JobKey source, String specHash) {
+    spec.put("ID", key.jobId());
+    spec.put("Name", key.jobId());
+    spec.put("Namespace", key.namespace());
+    ObjectNode meta = spec.path("Meta").isObject() ? (ObjectNode) spec.get("Meta") : spec.putObject("Meta");
+    meta.put(MANAGED, "true");
+    meta.put(SOURCE, source.jobId());
+    meta.put(SPEC_HASH, specHash);
   }
 
   /** True when the operator made this job. */

@@ -42,8 +42,10 @@ public record NomadConfig(
       }
     }
 
-    boolean customised() {
-      return caCert.isPresent() || caPath.isPresent() || clientCert.isPresent() || skipVerify;
+    /** True when anything differs from the JVM's default TLS: trust, client identity, or name check. */
+    public boolean customised() {
+      return caCert.isPresent() || caPath.isPresent() || clientCert.isPresent() || skipVerify
+          || serverName.isPresent();
     }
   }
 

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param httpAddress where health and metrics are served; empty turns the endpoint off
  * @param lockPath the Nomad variable whose lock elects the one operator that acts
  * @param lockTtl how long a leader's lock lives without renewal
+ * @param restoreJobs keep a restore job beside every backup job
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -29,7 +30,8 @@ public record OperatorConfig(
     boolean dryRun,
     Optional<HttpAddress> httpAddress,
     String lockPath,
-    Duration lockTtl) {
+    Duration lockTtl,
+    boolean restoreJobs) {
 
   public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
   public static final int DEFAULT_WORKERS = 4;
@@ -95,6 +97,7 @@ public record OperatorConfig(
         e.get("OPERATOR_LOCK_PATH").orElse(DEFAULT_LOCK_PATH),
         e.get("OPERATOR_LOCK_TTL")
             .map(v -> GoDuration.parse("OPERATOR_LOCK_TTL", v))
-            .orElse(DEFAULT_LOCK_TTL));
+            .orElse(DEFAULT_LOCK_TTL),
+        e.flag("OPERATOR_RESTORE_JOBS", true));
   }
 }

@@ -60,9 +60,9 @@ record Backoff(Duration initial, Duration max, double factor, double jitter) {
     if (attempt < 0) {
       throw new IllegalArgumentException("attempt must not be negative: " + attempt);
     }
-    long maxNanos = saturatedNanos(max);
+    long maxNanos = Nanos.saturated(max);
     // pow may reach infinity; the cast to long saturates at Long.MAX_VALUE, so the min is the cap.
-    long base = Math.min((long) (saturatedNanos(initial) * Math.pow(factor, attempt)), maxNanos);
+    long base = Math.min((long) (Nanos.saturated(initial) * Math.pow(factor, attempt)), maxNanos);
     if (jitter == 0) {
       return Duration.ofNanos(base);
     }
@@ -70,11 +70,4 @@ record Backoff(Duration initial, Duration max, double factor, double jitter) {
     return Duration.ofNanos(base - reduction);
   }
 
-  private static long saturatedNanos(Duration positive) {
-    try {
-      return positive.toNanos();
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE;
-    }
-  }
 }

@@ -1,13 +1,17 @@
 package dev.nomadbackup.controller;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nomadbackup.config.GoDuration;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.nomad.EventStreamParser;
+import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.JobKey;
-import dev.nomadbackup.nomad.NomadClient;
+import dev.nomadbackup.nomad.JobSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -31,7 +35,8 @@ public final class Controller implements AutoCloseable {
   /** How long in-flight reconciles may take to finish on shutdown. */
   static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
-  private final NomadClient nomad;
+  private final JobSource nomad;
+  private final JobCache jobs;
   private final OperatorConfig config;
   private final Reconciler reconciler;
   private final KeyMapper keys;
@@ -44,53 +49,33 @@ public final class Controller implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "resync"));
   private final Duration streamReadTimeout;
   private final Telemetry telemetry;
-  private final Set<String> listedNamespaces = ConcurrentHashMap.newKeySet();
+  private final List<NamespaceWatch> watches = new ArrayList<>();
   private volatile boolean caughtUp;
 
-  public Controller(
-      NomadClient nomad, OperatorConfig config, Reconciler reconciler, KeyMapper keys, Telemetry telemetry) {
-    this(nomad, config, reconciler, keys, telemetry, STREAM_READ_TIMEOUT);
+  /**
+   * @param jobs this term's cache, which the sources feed and {@code reconciler} reads; a new
+   *     leader starts with an empty one
+   */
+  public Controller(JobSource nomad, JobCache jobs, OperatorConfig config, Reconciler reconciler, KeyMapper keys,
+      Telemetry telemetry) {
+    this(nomad, jobs, config, reconciler, keys, telemetry, STREAM_READ_TIMEOUT);
   }
 
   Controller(
-      NomadClient nomad,
+      JobSource nomad,
+      JobCache jobs,
       OperatorConfig config,
       Reconciler reconciler,
       KeyMapper keys,
       Telemetry telemetry,
       Duration streamReadTimeout) {
     this.nomad = nomad;
+    this.jobs = jobs;
     this.config = config;
     this.reconciler = reconciler;
     this.keys = keys;
-    this.telemetry = new Telemetry() {
-      @Override
-      public void eventReceived(String type) {
-        telemetry.eventReceived(type);
-      }
-
-      @Override
-      public void indexSeen(long index) {
-        telemetry.indexSeen(index);
-      }
-
-      @Override
-      public void streamReconnecting() {
-        telemetry.streamReconnecting();
-      }
-
-      @Override
-      public void reconciled(JobKey key, Optional<Outcome> outcome, long nanos) {
-        telemetry.reconciled(key, outcome, nanos);
-      }
-
-      @Override
-      public void listed(String namespace, int managedBackups) {
-        listedNamespaces.add(namespace);
-        telemetry.listed(namespace, managedBackups);
-      }
-    };
-    this.sync = new JobSync(nomad, keys, queue, this.telemetry);
+    this.telemetry = telemetry;
+    this.sync = new JobSync(nomad, jobs, keys, queue, telemetry);
     this.streamReadTimeout = streamReadTimeout;
   }
 
@@ -99,14 +84,19 @@ public final class Controller implements AutoCloseable {
     for (int i = 0; i < config.workers(); i++) {
       threads.add(start(new Thread(this::work, "worker-" + i)));
     }
-    EventStreamParser parser = new EventStreamParser(new com.fasterxml.jackson.databind.ObjectMapper());
+    EventStreamParser parser = new EventStreamParser(new ObjectMapper());
     for (String namespace : config.namespaces()) {
       EventSource source =
-          new EventSource(namespace, nomad, sync, parser, keys, queue, woken, streamReadTimeout,
-              Backoff.reconnects(), telemetry,
-              (ns, index) -> nomad.awaitJobsIndex(ns, index, EventSource.COMMIT_WAIT));
+          new EventSource(namespace, nomad, jobs, sync, parser, keys, queue, woken, streamReadTimeout,
+              Backoff.reconnects(), telemetry);
       sources.add(source);
       threads.add(start(new Thread(source, "events-" + namespace)));
+      if (namespace.equals(OperatorConfig.ALL_NAMESPACES)) {
+        NamespaceWatch watch = new NamespaceWatch(nomad, source::reopen, Backoff.reconnects(), NamespaceWatch.WAIT);
+        watches.add(watch);
+        // not joined on close: a blocking query in flight ends by itself, or with the client
+        start(daemon(watch, "namespaces"));
+      }
     }
     long every = config.resyncInterval().toMillis();
     resync.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
@@ -117,7 +107,7 @@ public final class Controller implements AutoCloseable {
    * reconciled, and while every event stream is connected.
    */
   public boolean ready() {
-    if (!caughtUp && listedNamespaces.containsAll(config.namespaces())) {
+    if (!caughtUp && sync.listedAll(config.namespaces())) {
       try {
         caughtUp = queue.awaitIdle(Duration.ZERO);
       } catch (InterruptedException e) {
@@ -148,7 +138,7 @@ public final class Controller implements AutoCloseable {
         sync.sync(namespace);
       } catch (IOException e) {
         log.warn("Resync of {} failed, next try in {}: {}", namespace,
-            dev.nomadbackup.config.GoDuration.format(config.resyncInterval()), e.getMessage());
+            GoDuration.format(config.resyncInterval()), e.getMessage());
       } catch (RuntimeException e) {
         log.error("Resync of {} failed unexpectedly", namespace, e);
       }
@@ -174,7 +164,7 @@ public final class Controller implements AutoCloseable {
         telemetry.reconciled(key, Optional.of(outcome), System.nanoTime() - started);
         queue.forget(key);
         if (fromEvent) {
-          log.info("--> Done: {} ({})", key, outcome.name().toLowerCase(java.util.Locale.ROOT));
+          log.info("--> Done: {} ({})", key, outcome.name().toLowerCase(Locale.ROOT));
         }
       } catch (IOException e) {
         telemetry.reconciled(key, Optional.empty(), System.nanoTime() - started);
@@ -194,6 +184,7 @@ public final class Controller implements AutoCloseable {
   @Override
   public synchronized void close() {
     resync.shutdownNow();
+    watches.forEach(NamespaceWatch::stop);
     sources.forEach(EventSource::stop);
     queue.shutDown(); // workers finish the key in hand, then take no more
     long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();

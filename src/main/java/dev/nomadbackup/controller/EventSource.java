@@ -2,11 +2,13 @@ package dev.nomadbackup.controller;
 
 import dev.nomadbackup.nomad.EventBatch;
 import dev.nomadbackup.nomad.EventStreamParser;
+import dev.nomadbackup.nomad.Failures;
+import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.JobEvent;
 import dev.nomadbackup.nomad.JobKey;
+import dev.nomadbackup.nomad.JobSource;
 import dev.nomadbackup.nomad.MalformedEventException;
 import dev.nomadbackup.nomad.NomadApiException;
-import dev.nomadbackup.nomad.NomadClient;
 import java.io.BufferedReader;
 import java.io.EOFException;
 import java.io.IOException;
@@ -26,23 +28,18 @@ import org.slf4j.LoggerFactory;
  * jobs and queues them, then streams from the listing's index, so nothing that happened while the
  * stream was down is missed. Reconnects with capped, jittered backoff after any end or error, a
  * read that times out included. A line or an event that cannot be read is logged and skipped; the
- * rest of its batch, and the stream, go on.
+ * rest of its batch, and the stream, go on. What an event says goes into the {@link JobCache}
+ * before its keys are queued.
+ *
+ * <p>Nomad publishes an event just before it commits the change the event reports, so a worker that
+ * read the job at once could find the state before the change: a job just registered not there
+ * yet, a stopped one still running. A batch's keys are queued only once Nomad has committed its
+ * index ({@link JobSource#awaitJobsIndex}).
  */
 final class EventSource implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventSource.class);
   /** How long to wait for Nomad to commit what an event announced before reading it. */
   static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
-
-  /**
-   * Returns once Nomad's state includes a raft index. Nomad publishes an event just before it
-   * commits the change the event reports, so a worker that reads the job at once can find the state
-   * before the change: a job just registered is not there yet, a stopped one still runs. A batch's
-   * keys are queued only once its index is committed.
-   */
-  @FunctionalInterface
-  interface CommitBarrier {
-    void await(String namespace, long index) throws IOException;
-  }
 
   /** Connections in a row that Nomad closed before sending anything, before we suspect the ACL. */
   private static final int SUSPICIOUS_CLOSES = 3;
@@ -50,7 +47,8 @@ final class EventSource implements Runnable {
   private static final Duration HEALTHY_CONNECTION = Duration.ofMinutes(1);
 
   private final String namespace;
-  private final NomadClient nomad;
+  private final JobSource nomad;
+  private final JobCache jobs;
   private final JobSync sync;
   private final EventStreamParser parser;
   private final KeyMapper keys;
@@ -59,15 +57,17 @@ final class EventSource implements Runnable {
   private final Duration readTimeout;
   private final Backoff backoff;
   private final Telemetry telemetry;
-  private final CommitBarrier committed;
   private final Random random = new Random();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile InputStream current;
   private volatile boolean connected;
+  /** Set when the stream is closed on purpose to be opened again at once, from a new listing. */
+  private volatile boolean reopening;
 
   EventSource(
       String namespace,
-      NomadClient nomad,
+      JobSource nomad,
+      JobCache jobs,
       JobSync sync,
       EventStreamParser parser,
       KeyMapper keys,
@@ -75,11 +75,10 @@ final class EventSource implements Runnable {
       Set<JobKey> woken,
       Duration readTimeout,
       Backoff backoff,
-      Telemetry telemetry,
-      CommitBarrier committed) {
-    this.committed = committed;
+      Telemetry telemetry) {
     this.namespace = namespace;
     this.nomad = nomad;
+    this.jobs = jobs;
     this.sync = sync;
     this.parser = parser;
     this.keys = keys;
@@ -137,6 +136,11 @@ final class EventSource implements Runnable {
       if (stopped.getCount() == 0) {
         return;
       }
+      if (reopening) {
+        reopening = false;
+        log.info("Reading every job in {} again, and watching from there", label());
+        continue;
+      }
       quietCloses = failure instanceof EOFException && !heardSomething ? quietCloses + 1 : 0;
       if (opened && System.nanoTime() - connectedAt > HEALTHY_CONNECTION.toNanos()) {
         attempt = 0; // it worked for a while: start the backoff over
@@ -147,7 +151,8 @@ final class EventSource implements Runnable {
       if (failure instanceof RuntimeException) {
         log.error("Event stream for {} failed unexpectedly; reconnecting in {} ms", label(), delay.toMillis(), failure);
       } else {
-        log.warn("Event stream for {} lost ({}); reconnecting in {} ms", label(), describe(failure), delay.toMillis());
+        log.warn("Event stream for {} lost ({}); reconnecting in {} ms", label(), Failures.describe(failure),
+            delay.toMillis());
       }
       if (quietCloses == SUSPICIOUS_CLOSES) {
         log.error(
@@ -190,12 +195,17 @@ final class EventSource implements Runnable {
     }
     telemetry.indexSeen(batch.index());
     if (!batch.events().isEmpty()) {
-      committed.await(namespace, batch.index());
+      nomad.awaitJobsIndex(namespace, batch.index(), COMMIT_WAIT);
     }
     for (JobEvent event : batch.events()) {
       try {
         telemetry.eventReceived(event.type());
         log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
+        if ("JobRegistered".equals(event.type()) && event.job().isPresent()) {
+          jobs.observed(event.job().get());
+        } else {
+          jobs.invalidate(event.key(), event.index()); // stopped or purged: only a read tells which
+        }
         for (JobKey key : keys.forEvent(event)) {
           woken.add(key);
           queue.add(key);
@@ -208,17 +218,26 @@ final class EventSource implements Runnable {
     return batch.index();
   }
 
-  private static String describe(Exception e) {
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-  }
-
   private String label() {
     return "*".equals(namespace) ? "all namespaces" : "namespace " + namespace;
+  }
+
+  /**
+   * Closes the stream and opens it again at once from a new listing: a {@code *} subscription sees
+   * only the namespaces that existed when it was opened.
+   */
+  void reopen() {
+    reopening = true;
+    closeStream();
   }
 
   /** Ends the loop and the connection it holds. */
   void stop() {
     stopped.countDown();
+    closeStream();
+  }
+
+  private void closeStream() {
     InputStream in = current;
     if (in != null) {
       try {

@@ -1,22 +1,33 @@
 package dev.nomadbackup.controller;
 
+import dev.nomadbackup.nomad.JobCache;
+import dev.nomadbackup.nomad.JobKey;
 import dev.nomadbackup.nomad.JobList;
-import dev.nomadbackup.nomad.NomadClient;
+import dev.nomadbackup.nomad.JobSource;
+import dev.nomadbackup.nomad.NomadJob;
 import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Lists every job of a namespace and queues each key it maps to: the start, the relist, the resync. */
+/**
+ * Lists every job of a namespace, puts the listing into the cache, and queues each key it maps to:
+ * the start, the relist after a reconnect, the resync.
+ */
 final class JobSync {
   private static final Logger log = LoggerFactory.getLogger(JobSync.class);
 
-  private final NomadClient nomad;
+  private final JobSource nomad;
+  private final JobCache jobs;
   private final KeyMapper keys;
-  private final WorkQueue<dev.nomadbackup.nomad.JobKey> queue;
+  private final WorkQueue<JobKey> queue;
   private final Telemetry telemetry;
+  private final Set<String> listed = ConcurrentHashMap.newKeySet();
 
-  JobSync(NomadClient nomad, KeyMapper keys, WorkQueue<dev.nomadbackup.nomad.JobKey> queue, Telemetry telemetry) {
+  JobSync(JobSource nomad, JobCache jobs, KeyMapper keys, WorkQueue<JobKey> queue, Telemetry telemetry) {
     this.nomad = nomad;
+    this.jobs = jobs;
     this.keys = keys;
     this.queue = queue;
     this.telemetry = telemetry;
@@ -25,23 +36,32 @@ final class JobSync {
   /** Queues every job of {@code namespace} and returns the index the listing reflects. */
   long sync(String namespace) throws IOException {
     JobList list = nomad.listJobs(namespace);
-    if (keys instanceof ListingListener listener) {
-      listener.listed(namespace, list);
-    }
+    jobs.listed(namespace, list);
     int queued = 0;
     int owned = 0;
-    for (var job : list.jobs()) {
+    for (NomadJob job : list.jobs()) {
       if (keys.owned(job)) {
         owned++;
       }
-      for (var key : keys.forListed(job)) {
+      for (JobKey key : keys.forListed(job)) {
         queue.add(key);
         queued++;
       }
     }
+    listed.add(namespace);
     telemetry.listed(namespace, owned);
     log.debug("Listed {} jobs in namespace {} at index {}; {} keys queued",
         list.jobs().size(), namespace, list.index(), queued);
     return list.index();
+  }
+
+  /** True once each of {@code namespaces} was listed at least once. */
+  boolean listedAll(Iterable<String> namespaces) {
+    for (String namespace : namespaces) {
+      if (!listed.contains(namespace)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

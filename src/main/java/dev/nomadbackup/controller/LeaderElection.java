@@ -1,6 +1,7 @@
 package dev.nomadbackup.controller;
 
 import dev.nomadbackup.config.GoDuration;
+import dev.nomadbackup.nomad.Failures;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadLocks;
 import java.io.IOException;
@@ -175,7 +176,7 @@ public final class LeaderElection implements Runnable {
     if (e instanceof NomadApiException api && api.forbidden()) {
       return api.getMessage() + "; the variables path is " + path + " in namespace " + namespace;
     }
-    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    return Failures.describe(e);
   }
 
   /** Stops trying; a leader stops its work and releases the lock before {@link #run} returns. */

@@ -1,6 +1,7 @@
 package dev.nomadbackup.controller;
 
 import dev.nomadbackup.nomad.JobKey;
+import java.util.Optional;
 
 /**
  * What the controller reports as it runs, for metrics and health. Implementations must be cheap
@@ -19,7 +20,7 @@ public interface Telemetry {
   default void streamReconnecting() {}
 
   /** A reconcile ended; {@code outcome} is empty when it failed and will be retried. */
-  default void reconciled(JobKey key, java.util.Optional<Outcome> outcome, long nanos) {}
+  default void reconciled(JobKey key, Optional<Outcome> outcome, long nanos) {}
 
   /** A full listing of a namespace finished, the first after start or reconnect included. */
   default void listed(String namespace, int managedBackups) {}

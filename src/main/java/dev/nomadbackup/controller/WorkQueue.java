@@ -115,7 +115,7 @@ final class WorkQueue<K> {
         return;
       }
       long now = now();
-      long delayNanos = saturatedNanos(delay);
+      long delayNanos = Nanos.saturated(delay);
       long dueAt = delayNanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + delayNanos;
       Timer<K> existing = timerByKey.get(key);
       if (existing != null) {
@@ -277,7 +277,7 @@ final class WorkQueue<K> {
    * @throws InterruptedException if interrupted while waiting
    */
   boolean awaitIdle(Duration timeout) throws InterruptedException {
-    long nanos = timeout.isNegative() ? 0 : saturatedNanos(timeout);
+    long nanos = timeout.isNegative() ? 0 : Nanos.saturated(timeout);
     lock.lockInterruptibly();
     try {
       while (!isIdle()) {
@@ -323,11 +323,4 @@ final class WorkQueue<K> {
     return System.nanoTime() - origin;
   }
 
-  private static long saturatedNanos(Duration positive) {
-    try {
-      return positive.toNanos();
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE;
-    }
-  }
 }

@@ -33,21 +33,33 @@ public final class JobCache {
     }
   }
 
-  /** What the cache knows of a job: it exists as {@code job}, or it does not. */
-  public record Known(Optional<NomadJob> job) {}
+  /** What the cache knows of a job: nothing, that it does not exist, or what it is. */
+  public sealed interface Lookup {
+    /** Nothing trustworthy: read the job from Nomad. */
+    record Unknown() implements Lookup {}
+
+    /** Known not to exist. */
+    record Absent() implements Lookup {}
+
+    /** Known as {@code job}, which may be a job list stub (see {@link NomadJob#complete()}). */
+    record Present(NomadJob job) implements Lookup {}
+  }
+
+  private static final Lookup UNKNOWN = new Lookup.Unknown();
+  private static final Lookup ABSENT = new Lookup.Absent();
 
   private final Map<JobKey, Entry> entries = new HashMap<>();
   private final Map<String, Long> listedAt = new HashMap<>();
   private long clock;
   private volatile String region;
 
-  /** What is known of {@code key}; empty when it must be read from Nomad. */
-  public synchronized Optional<Known> lookup(JobKey key) {
+  /** What is known of {@code key}. */
+  public synchronized Lookup lookup(JobKey key) {
     Entry e = entries.get(key);
     if (e != null) {
-      return e.known() ? Optional.of(new Known(Optional.ofNullable(e.job()))) : Optional.empty();
+      return !e.known() ? UNKNOWN : e.present() ? new Lookup.Present(e.job()) : ABSENT;
     }
-    return covered(key.namespace()) ? Optional.of(new Known(Optional.empty())) : Optional.empty();
+    return covered(key.namespace()) ? ABSENT : UNKNOWN;
   }
 
   /** The region of the jobs seen in full: every job the operator watches shares it. */

@@ -3,6 +3,7 @@ package dev.nomadbackup.nomad;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.hashicorp.nomad.apimodel.AgentSelf;
 import com.hashicorp.nomad.javasdk.ErrorResponseException;
 import com.hashicorp.nomad.javasdk.NomadApiClient;
 import com.hashicorp.nomad.javasdk.NomadApiConfiguration;
@@ -17,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -24,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * SDK predates goes over plain HTTP on the same connection pool. Every failure is an {@link
  * IOException}, a {@link NomadApiException} when Nomad answered with an error status.
  */
-public final class NomadClient implements Closeable {
+public final class NomadClient implements JobSource, JobStore, Closeable {
   static final int PAGE_SIZE = 1000;
 
   private final NomadConfig config;
@@ -73,7 +76,7 @@ public final class NomadClient implements Closeable {
    * read the agent (the operator needs no agent capability for its work).
    */
   public String agentVersion() throws IOException {
-    com.hashicorp.nomad.apimodel.AgentSelf self;
+    AgentSelf self;
     try {
       self = sdk(() -> sdk.getAgentApi().self().getValue(), "GET /v1/agent/self");
     } catch (NomadApiException e) {
@@ -95,16 +98,33 @@ public final class NomadClient implements Closeable {
     return "unknown";
   }
 
-  /** Every job of {@code namespace} ({@code *} for all) with its meta, read page by page. */
   /**
    * The region every job this client reads is in: {@code NOMAD_REGION}, or else the agent's, once
    * {@link #agentVersion} has read it (empty before, or when the token may not read the agent).
    */
+  @Override
   public Optional<String> region() {
     return config.region().or(() -> Optional.ofNullable(agentRegion));
   }
 
+  /** Every job of {@code namespace} ({@code *} for all) with its meta, read page by page. */
+  @Override
   public JobList listJobs(String namespace) throws IOException {
+    return list(namespace, Optional.empty());
+  }
+
+  @Override
+  public List<NomadJob> children(JobKey parent) throws IOException {
+    List<NomadJob> children = new ArrayList<>();
+    for (NomadJob job : list(parent.namespace(), Optional.of(parent.jobId() + "/")).jobs()) {
+      if (job.parentId().filter(parent.jobId()::equals).isPresent()) {
+        children.add(job);
+      }
+    }
+    return children;
+  }
+
+  private JobList list(String namespace, Optional<String> prefix) throws IOException {
     List<NomadJob> jobs = new ArrayList<>();
     long index = 0;
     Optional<String> next = Optional.empty();
@@ -113,6 +133,7 @@ public final class NomadClient implements Closeable {
       query.put("namespace", namespace);
       query.put("meta", "true");
       query.put("per_page", Integer.toString(PAGE_SIZE));
+      prefix.ifPresent(p -> query.put("prefix", p));
       next.ifPresent(token -> query.put("next_token", token));
       NomadResponse page = saw(http.get("/v1/jobs", query));
       for (JsonNode stub : page.body()) {
@@ -125,6 +146,7 @@ public final class NomadClient implements Closeable {
   }
 
   /** The job as Nomad has it now, or empty when there is no such job. */
+  @Override
   public Optional<NomadJob> readJob(JobKey key) throws IOException {
     try {
       NomadResponse r = saw(http.get("/v1/job/" + NomadHttp.segment(key.jobId()), ns(key.namespace())));
@@ -138,6 +160,7 @@ public final class NomadClient implements Closeable {
   }
 
   /** Parses HCL into a canonical job, as {@code nomad job run} would; HCL errors come back as 400. */
+  @Override
   public ObjectNode parseJob(String namespace, String hcl) throws IOException {
     ObjectNode body = json.createObjectNode().put("JobHCL", hcl).put("Canonicalize", true);
     JsonNode job = http.post("/v1/jobs/parse", ns(namespace), body).body();
@@ -153,6 +176,7 @@ public final class NomadClient implements Closeable {
    *
    * @return the job's new modify index
    */
+  @Override
   public long registerJob(ObjectNode job, long expectedModifyIndex) throws IOException {
     ObjectNode body = json.createObjectNode();
     body.set("Job", job);
@@ -162,6 +186,7 @@ public final class NomadClient implements Closeable {
   }
 
   /** What Nomad's validation says of a job, cron spec included; empty when it is valid. */
+  @Override
   public List<String> validateJob(ObjectNode job) throws IOException {
     ObjectNode body = json.createObjectNode();
     body.set("Job", job);
@@ -175,6 +200,7 @@ public final class NomadClient implements Closeable {
   }
 
   /** Stops and purges a job. A job that is already gone is not an error. */
+  @Override
   public void purgeJob(JobKey key) throws IOException {
     try {
       // not through the SDK: it sends the ID unencoded, and "backup-a//b" would purge "backup-a/b"
@@ -194,6 +220,7 @@ public final class NomadClient implements Closeable {
    * once, with no call, when an earlier answer already reflected {@code index} (the events of the
    * operator's own writes, say: the write's answer comes after its commit).
    */
+  @Override
   public void awaitJobsIndex(String namespace, long index, Duration wait) throws IOException {
     if (index <= committed.get()) {
       return;
@@ -206,12 +233,32 @@ public final class NomadClient implements Closeable {
     saw(http.get("/v1/jobs", query));
   }
 
+  @Override
+  public void forcePeriodic(JobKey key) throws IOException {
+    http.post("/v1/job/" + NomadHttp.segment(key.jobId()) + "/periodic/force", ns(key.namespace()),
+        json.createObjectNode());
+  }
+
+  @Override
+  public Namespaces namespaces(long index, Duration wait) throws IOException {
+    Map<String, String> query = new LinkedHashMap<>();
+    if (index > 0) {
+      query.put("index", Long.toString(index));
+      query.put("wait", wait.toMillis() + "ms");
+    }
+    NomadResponse r = http.get("/v1/namespaces", query);
+    Set<String> names = new TreeSet<>();
+    r.body().forEach(n -> names.add(n.path("Name").asText()));
+    return new Namespaces(names, r.index());
+  }
+
   private NomadResponse saw(NomadResponse response) {
     committed.accumulateAndGet(response.index(), Math::max);
     return response;
   }
 
   /** Opens {@code /v1/event/stream} for the Job topic of {@code namespace}, from {@code index} on. */
+  @Override
   public InputStream openJobEvents(String namespace, long index, Duration readTimeout)
       throws IOException {
     Map<String, String> query = new LinkedHashMap<>();

@@ -65,11 +65,7 @@ public final class NomadHttp implements Closeable {
     NomadConfig.Tls tls = config.tls();
     sockets.register(
         "https",
-        tls.caCert().isPresent()
-                || tls.caPath().isPresent()
-                || tls.clientCert().isPresent()
-                || tls.skipVerify()
-                || tls.serverName().isPresent()
+        tls.customised()
             ? new SSLConnectionSocketFactory(
                 TlsContexts.sslContext(tls), TlsContexts.hostnameVerifier(tls))
             : SSLConnectionSocketFactory.getSocketFactory());

@@ -3,10 +3,8 @@ package dev.nomadbackup.backup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.JobEvent;
 import dev.nomadbackup.nomad.JobKey;
-import dev.nomadbackup.nomad.JobList;
 import dev.nomadbackup.nomad.NomadJob;
 import java.util.List;
 import java.util.Map;
@@ -55,24 +53,17 @@ class BackupKeysTest {
   }
 
   @Test
-  void listingsAndRegistrationsGoIntoTheCache() {
-    JobCache cache = new JobCache();
-    BackupKeys cached = new BackupKeys(cache);
-    cached.listed("*", new JobList(List.of(job("db", Optional.empty(), false, Map.of())), 10));
-    assertTrue(cache.lookup(new JobKey("team-a", "db")).orElseThrow().job().isPresent());
-    assertTrue(cache.lookup(new JobKey("team-a", "web")).orElseThrow().job().isEmpty());
-    cached.forEvent(new JobEvent("JobRegistered", new JobKey("team-a", "web"), 12,
-        Optional.of(job("web", Optional.empty(), false, Map.of()))));
-    assertTrue(cache.lookup(new JobKey("team-a", "web")).orElseThrow().job().isPresent());
+  void aListedRunOfOurJobIsItsOwnKeySoALeftoverIsFound() {
+    assertEquals(List.of(new JobKey("team-a", "backup-db/periodic-1")),
+        keys.forListed(job("backup-db/periodic-1", Optional.of("backup-db"), false, OURS)));
+    assertTrue(keys.owned(job("backup-db", Optional.empty(), false, OURS)));
+    assertEquals(false, keys.owned(job("backup-db/periodic-1", Optional.of("backup-db"), false, OURS)));
   }
 
   @Test
-  void aDeregistrationLeavesTheJobToBeRead() {
-    JobCache cache = new JobCache();
-    BackupKeys cached = new BackupKeys(cache);
-    cached.listed("*", new JobList(List.of(job("db", Optional.empty(), false, Map.of())), 10));
-    cached.forEvent(new JobEvent("JobDeregistered", new JobKey("team-a", "db"), 12,
-        Optional.of(job("db", Optional.empty(), true, Map.of()))));
-    assertTrue(cache.lookup(new JobKey("team-a", "db")).isEmpty());
+  void anEventOfARunOfOursWakesTheRunItself() {
+    JobEvent ended = new JobEvent("JobDeregistered", new JobKey("team-a", "backup-db/periodic-1"), 9,
+        Optional.of(job("backup-db/periodic-1", Optional.of("backup-db"), true, OURS)));
+    assertEquals(List.of(new JobKey("team-a", "backup-db/periodic-1")), keys.forEvent(ended));
   }
 }

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
-import dev.nomadbackup.backup.template.TemplateSource;
+import dev.nomadbackup.backup.template.TemplateCatalog;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
+import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.NomadClient;
 import dev.nomadbackup.testing.FaultProxy;
 import dev.nomadbackup.testing.Jobs;
@@ -46,10 +47,11 @@ class QuietStreamIT {
       Map<String, String> env = new HashMap<>(agent.operatorEnv());
       env.put("NOMAD_ADDR", proxy.address().toString());
       OperatorConfig config = OperatorConfig.fromEnvironment(env);
+      JobCache jobs = new JobCache();
       try (NomadClient nomad = NomadClient.create(NomadConfig.fromEnvironment(env), 8);
           Controller controller =
-              new Controller(nomad, config,
-                  new BackupReconciler(nomad, TemplateSource.load(Optional.empty()), false),
+              new Controller(nomad, jobs, config,
+                  new BackupReconciler(nomad, TemplateCatalog.load(Optional.empty()), jobs, false, true),
                   new BackupKeys(), Telemetry.NONE, READ_TIMEOUT)) {
         controller.start();
         eventually(() -> assertTrue(controller.streaming()));

@@ -39,6 +39,32 @@ class NamespacesIT {
   }
 
   @Test
+  void aNamespaceCreatedWhileTheOperatorRunsIsWatchedAndADeletedOneIsLetGo(NomadAgent agent) throws Exception {
+    TestNomad nomad = agent.api();
+    String id = Jobs.uniqueId("db");
+    String later = Jobs.uniqueId("late");
+    String gone = Jobs.uniqueId("gone");
+    String after = Jobs.uniqueId("after");
+    try (OperatorRun run = OperatorRun.start(agent)) {
+      nomad.createNamespace(later);
+      nomad.run(later, Jobs.service(id, Jobs.optIn("@daily")));
+      awaitPresent(() -> nomad.job(later, "backup-" + id));
+      eventually(() -> assertTrue(run.log.contains("Backup created: " + later + "/backup-" + id)));
+
+      nomad.createNamespace(gone);
+      eventually(() -> assertTrue(run.log.contains("Namespaces changed (+" + gone + ")")));
+      nomad.send("DELETE", "/v1/namespace/" + gone, null);
+      eventually(() -> assertTrue(run.log.contains("Namespaces changed (-" + gone + ")")));
+      nomad.run(Jobs.service(after, Jobs.optIn("@daily")));
+      awaitPresent(() -> nomad.job("backup-" + after));
+      eventually(() -> assertTrue(run.operator.status().ready(), run.operator.status().reason()));
+    } finally {
+      nomad.purgeWithBackup(later, id);
+      nomad.purgeWithBackup("default", after);
+    }
+  }
+
+  @Test
   void operatorWatchingOneNamespaceLeavesOthersAlone(NomadAgent agent) throws Exception {
     TestNomad nomad = agent.api();
     String watched = Jobs.uniqueId("watched");

@@ -2,6 +2,7 @@ package dev.nomadbackup.nomad;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -25,12 +26,16 @@ class JobCacheTest {
   }
 
   private Optional<NomadJob> known(JobKey key) {
-    return cache.lookup(key).orElseThrow(() -> new AssertionError(key + " is unknown")).job();
+    JobCache.Lookup found = cache.lookup(key);
+    if (found instanceof JobCache.Lookup.Unknown) {
+      throw new AssertionError(key + " is unknown");
+    }
+    return found instanceof JobCache.Lookup.Present p ? Optional.of(p.job()) : Optional.empty();
   }
 
   @Test
   void knowsNothingBeforeTheFirstListing() {
-    assertTrue(cache.lookup(DB).isEmpty());
+    assertInstanceOf(JobCache.Lookup.Unknown.class, cache.lookup(DB));
   }
 
   @Test
@@ -43,7 +48,7 @@ class JobCacheTest {
   @Test
   void aListingOfOneNamespaceSaysNothingOfAnother() {
     cache.listed("team-a", listing(100));
-    assertTrue(cache.lookup(DB).isEmpty());
+    assertInstanceOf(JobCache.Lookup.Unknown.class, cache.lookup(DB));
     assertEquals(Optional.empty(), known(new JobKey("team-a", "db")));
   }
 
@@ -73,7 +78,7 @@ class JobCacheTest {
     cache.listed("*", listing(100, job("db", 90, 90, false)));
     cache.invalidate(DB, 110);
     cache.listed("*", listing(105, job("db", 90, 90, false)));
-    assertTrue(cache.lookup(DB).isEmpty());
+    assertInstanceOf(JobCache.Lookup.Unknown.class, cache.lookup(DB));
     cache.read(DB, Optional.empty(), cache.stamp());
     assertEquals(Optional.empty(), known(DB));
     cache.listed("*", listing(108, job("db", 90, 90, false)));
@@ -125,7 +130,7 @@ class JobCacheTest {
   void aForgottenJobIsReadAgain() {
     cache.listed("*", listing(100, job("db", 90, 90, false)));
     cache.forget(DB);
-    assertTrue(cache.lookup(DB).isEmpty());
+    assertInstanceOf(JobCache.Lookup.Unknown.class, cache.lookup(DB));
   }
 
   @Test

@@ -9,7 +9,7 @@ public final class Backups {
   private Backups() {}
 
   /**
-   * The backup jobs in {@code namespace} that carry the operator's ownership meta and back up a job
+   * The backup jobs (not the restore jobs, nor runs) in {@code namespace} that carry the operator's ownership meta and back up a job
    * whose ID starts with {@code prefix}, keyed by that job's ID. Stopped ones included.
    */
   public static Map<String, JsonNode> managed(TestNomad nomad, String namespace, String prefix) {
@@ -17,7 +17,8 @@ public final class Backups {
     for (JsonNode stub : nomad.jobs(namespace)) {
       JsonNode meta = stub.path("Meta");
       String source = meta.path("backup-operator-source").asText("");
-      if ("true".equals(meta.path("backup-operator-managed").asText()) && source.startsWith(prefix)) {
+      if ("true".equals(meta.path("backup-operator-managed").asText()) && source.startsWith(prefix)
+          && stub.path("ID").asText().equals("backup-" + source)) {
         found.put(source, stub);
       }
     }

@@ -87,6 +87,7 @@ public final class TestNomad {
   public void purgeWithBackup(String namespace, String id) {
     purge(namespace, id);
     purge(namespace, "backup-" + id);
+    purge(namespace, "restore-" + id);
   }
 
   /** The job as Nomad has it, or empty. */

@@ -1,0 +1,43 @@
+package dev.nomadbackup.nomad;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The calls the backup reconciler makes on single jobs: read, parse, register, validate, purge, run.
+ * {@link NomadClient} is the real one; tests give a fake. (It lives beside the client rather than
+ * in the reconciler's package so that the package graph stays one way: nomad ← backup.)
+ *
+ * <p>Every failure is an {@link IOException}, a {@link NomadApiException} when Nomad answered with
+ * an error status.
+ */
+public interface JobStore {
+  /** The job as Nomad has it now, or empty when there is no such job. */
+  Optional<NomadJob> readJob(JobKey key) throws IOException;
+
+  /** Parses HCL into a canonical job in {@code namespace}; HCL errors come back as 400. */
+  ObjectNode parseJob(String namespace, String hcl) throws IOException;
+
+  /**
+   * Registers {@code job} only if its modify index is still {@code expectedModifyIndex} (0: it must
+   * not exist), and returns its new modify index.
+   */
+  long registerJob(ObjectNode job, long expectedModifyIndex) throws IOException;
+
+  /** What Nomad's validation says of {@code job}; empty when it is valid. */
+  List<String> validateJob(ObjectNode job) throws IOException;
+
+  /** Stops and purges a job; one that is already gone is not an error. */
+  void purgeJob(JobKey key) throws IOException;
+
+  /** Launches a run of the periodic job {@code key} now, as {@code nomad job periodic force} does. */
+  void forcePeriodic(JobKey key) throws IOException;
+
+  /** The periodic and dispatched children of {@code parent}, as job list stubs. */
+  List<NomadJob> children(JobKey parent) throws IOException;
+
+  /** The region of the cluster, when known. */
+  Optional<String> region();
+}
