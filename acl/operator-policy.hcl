@@ -8,13 +8,16 @@
 namespace "*" {
   # list-jobs and read-job: the listing, the Job event stream, reading a job.
   # parse-job: rendering the template into a job through /v1/jobs/parse.
-  # submit-job: registering and purging backup-<id> jobs, and validating them.
-  capabilities = ["list-jobs", "read-job", "parse-job", "submit-job"]
+  # submit-job: registering and purging backup-<id> and restore-<id> jobs, validating them,
+  #   forcing a first run (backup-immediate) and purging runs left behind.
+  # read-logs: the last line a failed backup run wrote to stderr, for its status.
+  capabilities = ["list-jobs", "read-job", "parse-job", "submit-job", "read-logs"]
 
-  # The leader lock (OPERATOR_LOCK_PATH); it lives in the default namespace.
+  # The leader lock (OPERATOR_LOCK_PATH, in the operator's own namespace) and, in each watched
+  # namespace, one backup status per protected job (nomad-backup-operator/status/<job>).
   variables {
     path "nomad-backup-operator/*" {
-      capabilities = ["read", "write"]
+      capabilities = ["read", "write", "list", "destroy"]
     }
   }
 }

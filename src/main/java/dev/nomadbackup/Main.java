@@ -3,19 +3,33 @@ package dev.nomadbackup;
 import dev.nomadbackup.config.ConfigException;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
+import dev.nomadbackup.status.StatusCommand;
+import java.time.Clock;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
-/** Reads the environment, starts the operator, and runs until SIGTERM or SIGINT (then exits 0). */
+/**
+ * Reads the environment, starts the operator, and runs until SIGTERM or SIGINT (then exits 0);
+ * {@code status} prints the backup status instead (see {@link StatusCommand}).
+ */
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("status")) {
+      System.exit(StatusCommand.run(Arrays.asList(args).subList(1, args.length), System.getenv(), System.out,
+          System.err, Clock.systemUTC()));
+    }
+    if (args.length > 0) {
+      System.err.println("usage: nomad-backup-operator [status [namespace/job]]");
+      System.exit(StartupException.BAD_CONFIG);
+    }
     System.exit(run(System.getenv()));
   }
 

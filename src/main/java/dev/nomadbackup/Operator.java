@@ -15,11 +15,17 @@ import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;
 import dev.nomadbackup.nomad.NomadLocks;
+import dev.nomadbackup.status.RunTracker;
+import dev.nomadbackup.status.StatusBook;
 import dev.nomadbackup.web.HealthServer;
+import dev.nomadbackup.web.StatusMetrics;
 import dev.nomadbackup.web.OperatorMetrics;
 import java.io.Closeable;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +45,8 @@ public final class Operator implements AutoCloseable {
   private final LeaderElection election;
   private final Thread electionThread;
   private final Optional<HealthServer> health;
+  private final StatusBook book;
+  private final ScheduledExecutorService runs;
   private volatile Controller controller;
   private final Object leadership = new Object();
   /** What the operator waits for before it competes for the lock; null once it does. */
@@ -52,13 +60,28 @@ public final class Operator implements AutoCloseable {
       return c == null ? 0 : c.queueDepth();
     });
     this.locks = locks;
+    Clock clock = Clock.systemUTC();
+    this.book = new StatusBook(nomad, clock, config.dryRun());
+    this.runs = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "runs");
+      t.setDaemon(true);
+      return t;
+    });
+    RunTracker tracker = new RunTracker(nomad, book, runs);
+    StatusMetrics.register(metrics.registry(), book::all, clock);
     this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), config.lockTtl(),
         new LeaderElection.Listener() {
           @Override
           public void elected() {
+            try {
+              book.load();
+            } catch (IOException | RuntimeException e) {
+              log.warn("Cannot read the stored backup statuses ({}); each is read when its job is next seen",
+                  Failures.describe(e));
+            }
             JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
             Controller c = new Controller(nomad, jobs, config,
-                new BackupReconciler(nomad, templates, jobs, config.dryRun(), config.restoreJobs()),
+                new BackupReconciler(nomad, templates, jobs, tracker, config.dryRun(), config.restoreJobs()),
                 new BackupKeys(), metrics);
             metrics.leading(true);
             c.start();
@@ -86,7 +109,8 @@ public final class Operator implements AutoCloseable {
         });
     Optional<HealthServer> server = Optional.empty();
     if (config.httpAddress().isPresent()) {
-      server = Optional.of(HealthServer.start(config.httpAddress().get(), this::status, metrics.registry()));
+      server = Optional.of(HealthServer.start(config.httpAddress().get(), this::status, metrics.registry(),
+          new HealthServer.StatusSource(book::all, config.nomadUi().orElse(nomadConfig.address()), clock)));
       log.info("Health and metrics on port {}", server.get().port());
     }
     this.health = server;
@@ -249,6 +273,11 @@ public final class Operator implements AutoCloseable {
     return c.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
 
+  /** Every protected job's backup status, as this operator knows it. */
+  public StatusBook statuses() {
+    return book;
+  }
+
   public OperatorMetrics metrics() {
     return metrics;
   }
@@ -269,6 +298,7 @@ public final class Operator implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     health.ifPresent(HealthServer::close);
+    runs.shutdownNow();
     closeQuietly(locks);
     closeQuietly(nomad);
     log.info("Operator stopped");

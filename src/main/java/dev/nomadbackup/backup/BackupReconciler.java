@@ -41,19 +41,22 @@ public final class BackupReconciler implements Reconciler {
   private final JobStore nomad;
   private final TemplateCatalog templates;
   private final JobCache jobs;
+  private final RunLedger runs;
   private final boolean dryRun;
   private final boolean restoreJobs;
 
   /**
+   * @param runs told which jobs are protected and of every change to a run of their backup jobs
    * @param dryRun log every write as what it would have been, and make none
    * @param restoreJobs keep a restore job beside every backup job; when false, remove the ones
    *     the operator made
    */
-  public BackupReconciler(
-      JobStore nomad, TemplateCatalog templates, JobCache jobs, boolean dryRun, boolean restoreJobs) {
+  public BackupReconciler(JobStore nomad, TemplateCatalog templates, JobCache jobs, RunLedger runs, boolean dryRun,
+      boolean restoreJobs) {
     this.nomad = nomad;
     this.templates = templates;
     this.jobs = jobs;
+    this.runs = runs;
     this.dryRun = dryRun;
     this.restoreJobs = restoreJobs;
   }
@@ -114,6 +117,9 @@ public final class BackupReconciler implements Reconciler {
     String why = ((Settings.OptedOut) settings).why();
     Outcome backup = remove(key, Role.BACKUP, why);
     remove(key, Role.RESTORE, why);
+    if (backup != Outcome.CONFLICT) {
+      runs.unprotect(key);
+    }
     return backup;
   }
 
@@ -128,7 +134,13 @@ public final class BackupReconciler implements Reconciler {
       return Outcome.SKIPPED;
     }
     JobKey parent = new JobKey(key.namespace(), child.parentId().get());
-    if (lookup(parent).isPresent()) {
+    Optional<NomadJob> parentJob = lookup(parent);
+    if (parentJob.isPresent()) {
+      Optional<JobKey> source = Ownership.sourceOf(child);
+      if (source.isPresent() && Ownership.owns(parentJob.get(), source.get())
+          && parent.equals(Role.BACKUP.of(source.get()))) {
+        runs.observe(source.get(), key, child.status());
+      }
       log.debug("    Skipped: {} is a run of {}", key, parent);
       return Outcome.SKIPPED;
     }
@@ -258,13 +270,15 @@ public final class BackupReconciler implements Reconciler {
       return Outcome.INVALID;
     }
     TemplateValues values = values(Role.BACKUP.of(key), job, settings, region(job));
-    Outcome backup = place(key, Role.BACKUP, kind.get().backup(), values, settings.suspended());
+    Placed placed = place(key, Role.BACKUP, kind.get().backup(), values, settings.suspended());
+    Outcome backup = placed.outcome();
     if (backup == Outcome.INVALID || backup == Outcome.CONFLICT) {
       return backup;
     }
+    runs.protect(key, Role.BACKUP.of(key).jobId(), settings.schedule(), placed.timeZone(), settings.suspended());
     if (restoreJobs) {
       JobKey restore = Role.RESTORE.of(key);
-      Outcome outcome = place(key, Role.RESTORE, kind.get().restore(), values.forJob(restore.jobId()), false);
+      Outcome outcome = place(key, Role.RESTORE, kind.get().restore(), values.forJob(restore.jobId()), false).outcome();
       if (outcome == Outcome.INVALID) {
         return outcome;
       }
@@ -286,8 +300,15 @@ public final class BackupReconciler implements Reconciler {
     log.info("    Backup run started: {} ({})", backup, MetaSettings.IMMEDIATE);
   }
 
+  /** What placing a job did, and the time zone of its schedule when it was rendered and parsed. */
+  private record Placed(Outcome outcome, Optional<String> timeZone) {
+    static Placed as(Outcome outcome) {
+      return new Placed(outcome, Optional.empty());
+    }
+  }
+
   /** Registers the owned job {@code role} of {@code source} from {@code template}, if it differs. */
-  private Outcome place(JobKey source, Role role, BackupTemplate template, TemplateValues values, boolean suspended)
+  private Placed place(JobKey source, Role role, BackupTemplate template, TemplateValues values, boolean suspended)
       throws IOException {
     JobKey key = role.of(source);
     String hcl;
@@ -295,19 +316,19 @@ public final class BackupReconciler implements Reconciler {
       hcl = template.render(values);
     } catch (TemplateException e) {
       log.error("    {} not rendered for {}: {}", role.noun, source, e.getMessage());
-      return Outcome.INVALID;
+      return Placed.as(Outcome.INVALID);
     }
     String hash = hash(hcl, suspended);
     Optional<NomadJob> existing = lookup(key);
     if (existing.isPresent() && !Ownership.owns(existing.get(), source)) {
       log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
-      return Outcome.CONFLICT;
+      return Placed.as(Outcome.CONFLICT);
     }
     if (existing.isPresent()
         && !existing.get().stopped()
         && hash.equals(existing.get().meta().get(Ownership.SPEC_HASH))) {
       log.info("    {} unchanged: {}", role.noun, key);
-      return Outcome.UNCHANGED;
+      return Placed.as(Outcome.UNCHANGED);
     }
     ObjectNode spec;
     try {
@@ -315,7 +336,7 @@ public final class BackupReconciler implements Reconciler {
     } catch (NomadApiException e) {
       if (e.status() == 400) {
         log.error("    {} for {} does not parse: {}", role.noun, source, NomadApiException.oneLine(e.body()));
-        return Outcome.INVALID;
+        return Placed.as(Outcome.INVALID);
       }
       throw e;
     }
@@ -323,14 +344,15 @@ public final class BackupReconciler implements Reconciler {
     if (suspended && spec.path("Periodic").isObject()) {
       ((ObjectNode) spec.get("Periodic")).put("Enabled", false);
     }
+    Optional<String> timeZone = Optional.of(spec.path("Periodic").path("TimeZone").asText(""));
     String what = existing.isEmpty() ? "created" : "updated";
     String note = suspended ? " (suspended)" : "";
     if (dryRun) {
       log.info("    Dry run: would {} {}{}", existing.isEmpty() ? "create" : "update", key, note);
-      return existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED;
+      return new Placed(existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED, timeZone);
     }
     try {
-      long index = nomad.registerJob(spec, existing.map(NomadJob::jobModifyIndex).orElse(0L));
+      long index = nomad.registerJob(spec, existing.map(NomadJob::jobModifyIndex).orElse(0L), hcl);
       if (cacheable(key)) {
         jobs.written(NomadJob.fromJson(spec).registeredAt(index));
       }
@@ -341,13 +363,13 @@ public final class BackupReconciler implements Reconciler {
         if (!problems.isEmpty()) {
           log.error("    {} for {} rejected by Nomad: {}", role.noun, source,
               NomadApiException.oneLine(String.join("\n", problems)));
-          return Outcome.INVALID;
+          return Placed.as(Outcome.INVALID);
         }
       }
       throw e;
     }
     log.info("    {} {}: {}{}", role.noun, what, key, note);
-    return existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED;
+    return new Placed(existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED, timeZone);
   }
 
   /** A stub has no region; every job the operator watches is in the region it talks to. */

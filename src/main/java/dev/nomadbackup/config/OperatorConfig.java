@@ -1,5 +1,6 @@
 package dev.nomadbackup.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,6 +21,7 @@ import java.util.Optional;
  * @param lockPath the Nomad variable whose lock elects the one operator that acts
  * @param lockTtl how long a leader's lock lives without renewal
  * @param restoreJobs keep a restore job beside every backup job
+ * @param nomadUi where the status page links to Nomad's UI; empty: {@code NOMAD_ADDR}
  */
 public record OperatorConfig(
     List<String> namespaces,
@@ -31,7 +33,8 @@ public record OperatorConfig(
     Optional<HttpAddress> httpAddress,
     String lockPath,
     Duration lockTtl,
-    boolean restoreJobs) {
+    boolean restoreJobs,
+    Optional<URI> nomadUi) {
 
   public static final Duration DEFAULT_RESYNC_INTERVAL = Duration.ofMinutes(10);
   public static final int DEFAULT_WORKERS = 4;
@@ -98,6 +101,13 @@ public record OperatorConfig(
         e.get("OPERATOR_LOCK_TTL")
             .map(v -> GoDuration.parse("OPERATOR_LOCK_TTL", v))
             .orElse(DEFAULT_LOCK_TTL),
-        e.flag("OPERATOR_RESTORE_JOBS", true));
+        e.flag("OPERATOR_RESTORE_JOBS", true),
+        e.get("OPERATOR_NOMAD_UI").map(v -> {
+          URI ui = URI.create(v.trim());
+          if (ui.getScheme() == null || !ui.getScheme().startsWith("http")) {
+            throw new ConfigException("OPERATOR_NOMAD_UI=" + v + " is not an http:// or https:// address");
+          }
+          return ui;
+        }));
   }
 }

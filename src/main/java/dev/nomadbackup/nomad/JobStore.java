@@ -22,9 +22,10 @@ public interface JobStore {
 
   /**
    * Registers {@code job} only if its modify index is still {@code expectedModifyIndex} (0: it must
-   * not exist), and returns its new modify index.
+   * not exist), and returns its new modify index. {@code hcl}, the source it was parsed from, is
+   * kept with it, so {@code nomad job inspect} and the UI's Definition tab show what was rendered.
    */
-  long registerJob(ObjectNode job, long expectedModifyIndex) throws IOException;
+  long registerJob(ObjectNode job, long expectedModifyIndex, String hcl) throws IOException;
 
   /** What Nomad's validation says of {@code job}; empty when it is valid. */
   List<String> validateJob(ObjectNode job) throws IOException;

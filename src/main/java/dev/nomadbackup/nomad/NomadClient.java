@@ -13,7 +13,9 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * SDK predates goes over plain HTTP on the same connection pool. Every failure is an {@link
  * IOException}, a {@link NomadApiException} when Nomad answered with an error status.
  */
-public final class NomadClient implements JobSource, JobStore, Closeable {
+public final class NomadClient implements JobSource, JobStore, RunSource, VariableStore, Closeable {
   static final int PAGE_SIZE = 1000;
 
   private final NomadConfig config;
@@ -177,9 +179,10 @@ public final class NomadClient implements JobSource, JobStore, Closeable {
    * @return the job's new modify index
    */
   @Override
-  public long registerJob(ObjectNode job, long expectedModifyIndex) throws IOException {
+  public long registerJob(ObjectNode job, long expectedModifyIndex, String hcl) throws IOException {
     ObjectNode body = json.createObjectNode();
     body.set("Job", job);
+    body.putObject("Submission").put("Source", hcl).put("Format", "hcl2");
     body.put("EnforceIndex", true).put("JobModifyIndex", expectedModifyIndex);
     NomadResponse r = saw(http.post("/v1/jobs", ns(job.path("Namespace").asText("default")), body));
     return r.body().path("JobModifyIndex").asLong(r.index());
@@ -250,6 +253,106 @@ public final class NomadClient implements JobSource, JobStore, Closeable {
     Set<String> names = new TreeSet<>();
     r.body().forEach(n -> names.add(n.path("Name").asText()));
     return new Namespaces(names, r.index());
+  }
+
+  @Override
+  public List<Allocation> allocations(JobKey run) throws IOException {
+    List<Allocation> allocations = new ArrayList<>();
+    for (JsonNode alloc : http.get("/v1/job/" + NomadHttp.segment(run.jobId()) + "/allocations",
+        ns(run.namespace())).body()) {
+      allocations.add(Allocation.fromJson(alloc));
+    }
+    return allocations;
+  }
+
+  @Override
+  public Optional<String> placementFailure(JobKey run) throws IOException {
+    Set<String> reasons = new TreeSet<>();
+    for (JsonNode eval : http.get("/v1/job/" + NomadHttp.segment(run.jobId()) + "/evaluations",
+        ns(run.namespace())).body()) {
+      eval.path("FailedTGAllocs").properties().forEach(group -> {
+        JsonNode metric = group.getValue();
+        metric.path("ConstraintFiltered").properties().forEach(c -> reasons.add(c.getKey()));
+        metric.path("ClassFiltered").properties().forEach(c -> reasons.add("node class " + c.getKey()));
+        metric.path("DimensionExhausted").properties().forEach(d -> reasons.add(d.getKey() + " exhausted"));
+        if (metric.path("NodesEvaluated").asInt(0) == 0 && metric.path("NodesFiltered").asInt(0) == 0) {
+          reasons.add("no node in the job's datacenters and node pool");
+        }
+      });
+    }
+    return reasons.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", reasons));
+  }
+
+  @Override
+  public String logTail(String namespace, String allocationId, String task, boolean stderr, int bytes)
+      throws IOException {
+    Map<String, String> query = new LinkedHashMap<>();
+    query.put("namespace", namespace);
+    query.put("task", task);
+    query.put("type", stderr ? "stderr" : "stdout");
+    query.put("origin", "end");
+    query.put("offset", Integer.toString(bytes));
+    query.put("follow", "false");
+    JsonNode frame = http.get("/v1/client/fs/logs/" + NomadHttp.segment(allocationId), query).body();
+    String data = frame.path("Data").asText("");
+    return data.isEmpty() ? "" : new String(Base64.getDecoder().decode(data), StandardCharsets.UTF_8);
+  }
+
+  @Override
+  public List<Variable> list(String namespace, String prefix) throws IOException {
+    List<Variable> found = new ArrayList<>();
+    Optional<String> next = Optional.empty();
+    do {
+      Map<String, String> query = new LinkedHashMap<>();
+      query.put("namespace", namespace);
+      query.put("prefix", prefix);
+      query.put("per_page", Integer.toString(PAGE_SIZE));
+      next.ifPresent(token -> query.put("next_token", token));
+      NomadResponse page = http.get("/v1/vars", query);
+      for (JsonNode v : page.body()) {
+        found.add(new Variable(v.path("Namespace").asText("default"), v.path("Path").asText(), Map.of(),
+            v.path("ModifyIndex").asLong(0)));
+      }
+      next = page.nextToken();
+    } while (next.isPresent());
+    return found;
+  }
+
+  @Override
+  public Optional<Variable> read(String namespace, String path) throws IOException {
+    try {
+      JsonNode v = http.get(NomadHttp.variable(path), ns(namespace)).body();
+      return Optional.of(new Variable(v.path("Namespace").asText(namespace), v.path("Path").asText(path),
+          NomadJob.strings(v.path("Items")), v.path("ModifyIndex").asLong(0)));
+    } catch (NomadApiException e) {
+      if (e.notFound()) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public long write(String namespace, String path, Map<String, String> items, long expectedIndex)
+      throws IOException {
+    ObjectNode body = json.createObjectNode().put("Namespace", namespace).put("Path", path);
+    ObjectNode values = body.putObject("Items");
+    items.forEach(values::put);
+    NomadResponse r = http.put(NomadHttp.variable(path),
+        Map.of("namespace", namespace, "cas", Long.toString(expectedIndex)), body);
+    return r.body().path("ModifyIndex").asLong(r.index());
+  }
+
+  @Override
+  public void delete(String namespace, String path) throws IOException {
+    try {
+      http.delete(NomadHttp.variable(path), ns(namespace));
+    } catch (NomadApiException e) {
+      if (!e.notFound()) {
+        throw e;
+      }
+      // already gone: that is what we wanted
+    }
   }
 
   private NomadResponse saw(NomadResponse response) {

@@ -199,6 +199,17 @@ public final class NomadHttp implements Closeable {
     return out.toString();
   }
 
+  /** The API path of variable {@code path}, each of its segments encoded. */
+  static String variable(String path) {
+    StringBuilder b = new StringBuilder("/v1/var");
+    for (String part : path.split("/")) {
+      if (!part.isEmpty()) {
+        b.append('/').append(segment(part));
+      }
+    }
+    return b.toString();
+  }
+
   private URI uri(String path, Map<String, String> query) {
     List<NameValuePair> params = new ArrayList<>();
     config.region().ifPresent(r -> params.add(new BasicNameValuePair("region", r)));

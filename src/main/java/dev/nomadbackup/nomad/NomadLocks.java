@@ -70,13 +70,7 @@ public final class NomadLocks implements Closeable {
   }
 
   private static String uri(String path) {
-    StringBuilder b = new StringBuilder("/v1/var");
-    for (String part : path.split("/")) {
-      if (!part.isEmpty()) {
-        b.append('/').append(NomadHttp.segment(part));
-      }
-    }
-    return b.toString();
+    return NomadHttp.variable(path);
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
+import dev.nomadbackup.backup.RunLedger;
 import dev.nomadbackup.backup.template.TemplateCatalog;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
@@ -51,7 +52,7 @@ class QuietStreamIT {
       try (NomadClient nomad = NomadClient.create(NomadConfig.fromEnvironment(env), 8);
           Controller controller =
               new Controller(nomad, jobs, config,
-                  new BackupReconciler(nomad, TemplateCatalog.load(Optional.empty()), jobs, false, true),
+                  new BackupReconciler(nomad, TemplateCatalog.load(Optional.empty()), jobs, RunLedger.NONE, false, true),
                   new BackupKeys(), Telemetry.NONE, READ_TIMEOUT)) {
         controller.start();
         eventually(() -> assertTrue(controller.streaming()));
