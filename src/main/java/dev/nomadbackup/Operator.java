@@ -26,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,8 @@ public final class Operator implements AutoCloseable {
   private final OperatorMetrics metrics;
   private final LeaderElection election;
   private final Thread electionThread;
+  private final LeaderElection.Listener term;
+  private final boolean dryRun;
   private final Optional<HealthServer> health;
   private final StatusBook book;
   private final ScheduledExecutorService runs;
@@ -69,44 +72,45 @@ public final class Operator implements AutoCloseable {
     });
     RunTracker tracker = new RunTracker(nomad, book, runs);
     StatusMetrics.register(metrics.registry(), book::all, clock);
-    this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), config.lockTtl(),
-        new LeaderElection.Listener() {
-          @Override
-          public void elected() {
-            try {
-              book.load();
-            } catch (IOException | RuntimeException e) {
-              log.warn("Cannot read the stored backup statuses ({}); each is read when its job is next seen",
-                  Failures.describe(e));
-            }
-            JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
-            Controller c = new Controller(nomad, jobs, config,
-                new BackupReconciler(nomad, templates, jobs, tracker, config.dryRun(), config.restoreJobs()),
-                new BackupKeys(), metrics);
-            metrics.leading(true);
-            c.start();
-            synchronized (leadership) {
-              controller = c;
-              leadership.notifyAll();
-            }
-            log.info("Operator active: watching {} with {} workers, resync every {}{}",
-                config.namespaces().contains(OperatorConfig.ALL_NAMESPACES)
-                    ? "all namespaces" : "namespaces " + String.join(", ", config.namespaces()),
-                config.workers(), GoDuration.format(config.resyncInterval()),
-                config.dryRun() ? " (dry run: nothing is written)" : "");
-          }
+    this.dryRun = config.dryRun();
+    this.term = new LeaderElection.Listener() {
+      @Override
+      public void elected() {
+        try {
+          book.load();
+        } catch (IOException | RuntimeException e) {
+          log.warn("Cannot read the stored backup statuses ({}); each is read when its job is next seen",
+              Failures.describe(e));
+        }
+        JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
+        Controller c = new Controller(nomad, jobs, config,
+            new BackupReconciler(nomad, templates, jobs, tracker, config.dryRun(), config.restoreJobs()),
+            new BackupKeys(), metrics);
+        metrics.leading(true);
+        c.start();
+        synchronized (leadership) {
+          controller = c;
+          leadership.notifyAll();
+        }
+        log.info("Operator active: watching {} with {} workers, resync every {}{}",
+            config.namespaces().contains(OperatorConfig.ALL_NAMESPACES)
+                ? "all namespaces" : "namespaces " + String.join(", ", config.namespaces()),
+            config.workers(), GoDuration.format(config.resyncInterval()),
+            config.dryRun() ? " (dry run: nothing is written)" : "");
+      }
 
-          @Override
-          public void deposed() {
-            metrics.leading(false);
-            Controller c = controller;
-            controller = null;
-            if (c != null) {
-              c.close();
-              log.info("Operator standing by");
-            }
-          }
-        });
+      @Override
+      public void deposed() {
+        metrics.leading(false);
+        Controller c = controller;
+        controller = null;
+        if (c != null) {
+          c.close();
+          log.info("Operator standing by");
+        }
+      }
+    };
+    this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), config.lockTtl(), term);
     Optional<HealthServer> server = Optional.empty();
     if (config.httpAddress().isPresent()) {
       server = Optional.of(HealthServer.start(config.httpAddress().get(), this::status, metrics.registry(),
@@ -114,7 +118,8 @@ public final class Operator implements AutoCloseable {
       log.info("Health and metrics on port {}", server.get().port());
     }
     this.health = server;
-    this.electionThread = new Thread(election, "leader-election");
+    // A dry run previews without the lock: it must never keep the real operator from leading.
+    this.electionThread = dryRun ? new Thread(term::elected, "dry-run") : new Thread(election, "leader-election");
     this.waitingFor = "waiting for Nomad at " + nomadConfig.location();
   }
 
@@ -169,8 +174,9 @@ public final class Operator implements AutoCloseable {
     try {
       templates.check((ns, hcl) -> {
         try {
-          nomad.parseJob(ns, hcl);
-          return Optional.empty();
+          // parsing alone misses what only validation sees, such as a time zone that does not exist
+          List<String> problems = nomad.validateJob(nomad.parseJob(ns, hcl));
+          return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
         } catch (NomadApiException e) {
           if (e.status() == 400) {
             return Optional.of(NomadApiException.oneLine(e.body()));
@@ -233,10 +239,18 @@ public final class Operator implements AutoCloseable {
     if (c == null && election.leading()) {
       return new HealthServer.Status(false, "leading: starting to watch");
     }
+    if (c != null && dryRun) {
+      return c.ready()
+          ? new HealthServer.Status(true, "dry run: caught up and watching, without the leader lock")
+          : new HealthServer.Status(false, "dry run: catching up with the cluster");
+    }
     if (c != null) {
       return c.ready()
           ? new HealthServer.Status(true, "leading: caught up and watching")
           : new HealthServer.Status(false, "leading: catching up with the cluster");
+    }
+    if (dryRun) {
+      return new HealthServer.Status(false, "dry run: starting to watch");
     }
     if (election.decided()) {
       return new HealthServer.Status(true, "standby: another operator holds the lock");
@@ -296,6 +310,9 @@ public final class Operator implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (dryRun) {
+      term.deposed();
     }
     health.ifPresent(HealthServer::close);
     runs.shutdownNow();

@@ -90,6 +90,20 @@ class MainIT {
   }
 
   @Test
+  void refusesToStartWithATemplateThatParsesButNomadRejects(NomadAgent agent) throws Exception {
+    Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
+    Path template = Files.createTempFile(Path.of("target"), "mars", ".nomad.tmpl");
+    Files.writeString(template, Files.readString(Path.of("backup.nomad.tmpl"))
+        .replace("prohibit_overlap = true", "prohibit_overlap = true\n    time_zone        = \"Mars/Olympus\""));
+    Map<String, String> env = new java.util.HashMap<>(agent.operatorEnv());
+    env.put("OPERATOR_TEMPLATE", template.toString());
+    Process p = start(env, log);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(3, p.exitValue(), read(log));
+    assertTrue(read(log).contains("Mars/Olympus"), "Nomad's own words: " + read(log));
+  }
+
+  @Test
   void refusesToStartWithAnUnknownPlaceholder() throws Exception {
     Path log = Files.createTempFile(Path.of("target"), "main-it", ".log");
     Path template = Files.createTempFile(Path.of("target"), "unknown", ".nomad.tmpl");

@@ -15,9 +15,10 @@ import java.util.Optional;
  */
 public final class BackupKeys implements KeyMapper {
 
+  /** Counts the backup jobs only: restore jobs and runs carry the same marks. */
   @Override
   public boolean owned(NomadJob job) {
-    return Ownership.managed(job) && job.parentId().isEmpty();
+    return Ownership.backupJob(job);
   }
 
   @Override

@@ -239,18 +239,23 @@ public final class BackupReconciler implements Reconciler {
     nomad.purgeJob(key);
     jobs.purged(key);
     log.info("    {} removed: {} ({})", role.noun, key, why);
-    removeRuns(key);
+    removeRuns(key, false);
     return Outcome.REMOVED;
   }
 
   /**
-   * Purges the runs of a job just removed that are not running: Nomad keeps them when their parent
-   * goes. A running one finishes; its end is an event, and then it is a leftover (see {@link #run}).
+   * Purges the runs of a job that are not running: when the job was just removed (Nomad keeps its
+   * children; a running one finishes, its end is an event, and then it is a leftover, see {@link
+   * #run}), or only the pending ones when it was just changed: with {@code prohibit_overlap}, a
+   * run that never started (it could not be placed under the old spec) blocks every later one.
    */
-  private void removeRuns(JobKey parent) throws IOException {
+  private void removeRuns(JobKey parent, boolean pendingOnly) throws IOException {
     for (NomadJob child : nomad.children(parent)) {
       JobKey key = new JobKey(child.namespace(), child.id());
       if (!Ownership.managed(child)) {
+        continue;
+      }
+      if (pendingOnly && !"pending".equals(child.status())) {
         continue;
       }
       if ("running".equals(child.status())) {
@@ -258,7 +263,11 @@ public final class BackupReconciler implements Reconciler {
         continue;
       }
       nomad.purgeJob(key);
-      log.info("    Removed leftover run: {}", key);
+      if (pendingOnly) {
+        log.info("    Removed a run that never started: {} ({} changed)", key, parent);
+      } else {
+        log.info("    Removed leftover run: {}", key);
+      }
     }
   }
 
@@ -327,7 +336,7 @@ public final class BackupReconciler implements Reconciler {
     if (existing.isPresent()
         && !existing.get().stopped()
         && hash.equals(existing.get().meta().get(Ownership.SPEC_HASH))) {
-      log.info("    {} unchanged: {}", role.noun, key);
+      log.debug("    {} unchanged: {}", role.noun, key); // an event's work ends with "--> Done: ... (unchanged)"
       return Placed.as(Outcome.UNCHANGED);
     }
     ObjectNode spec;
@@ -369,6 +378,9 @@ public final class BackupReconciler implements Reconciler {
       throw e;
     }
     log.info("    {} {}: {}{}", role.noun, what, key, note);
+    if (existing.isPresent() && role == Role.BACKUP) {
+      removeRuns(key, true);
+    }
     return new Placed(existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED, timeZone);
   }
 

@@ -10,9 +10,11 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Reads the backup settings from a job's meta. The job-level meta block is the contract; where the
- * keys appear only in groups or tasks (as in the article's example), they count when every block
- * that declares them says the same.
+ * Reads the backup settings from a job's meta. Where {@code auto-backup} is decides: the job-level
+ * meta block is the contract; where the keys appear only in groups or tasks (as in the article's
+ * example), they count when every block that declares them says the same. Settings split between
+ * levels (other {@code backup-*} keys in the job's meta, {@code auto-backup} in a task's) are an
+ * error that names both, never a silent opt-out.
  */
 final class MetaSettings {
   static final String AUTO_BACKUP = "auto-backup";
@@ -29,16 +31,26 @@ final class MetaSettings {
   private MetaSettings() {}
 
   /**
-   * True when the job-level meta alone decides the settings: it declares a backup key, so the
-   * groups' and tasks' meta are not looked at (and a job list stub, which lacks them, is enough).
+   * True when the job-level meta alone decides the settings: it declares {@code auto-backup}, so
+   * the groups' and tasks' meta are not looked at (and a job list stub, which lacks them, is
+   * enough). A job with no backup key at all in its own meta needs its groups and tasks read.
    */
   static boolean decidedByJobMeta(NomadJob job) {
-    return !backupKeys(job.meta()).isEmpty();
+    return job.meta().containsKey(AUTO_BACKUP);
   }
 
   static Settings read(NomadJob job) {
     Map<String, String> jobKeys = backupKeys(job.meta());
+    if (jobKeys.containsKey(AUTO_BACKUP)) {
+      return fromKeys(jobKeys, "job");
+    }
     if (!jobKeys.isEmpty()) {
+      for (PlacedMeta placed : job.innerMeta()) {
+        if (placed.meta().containsKey(AUTO_BACKUP)) {
+          return new Settings.Invalid(AUTO_BACKUP + " is in " + placed.place() + " but " + String.join(", ",
+              jobKeys.keySet()) + " in the job's meta; put the backup settings in one meta block");
+        }
+      }
       return fromKeys(jobKeys, "job");
     }
     List<PlacedMeta> declaring = new ArrayList<>();

@@ -57,6 +57,12 @@ public final class Ownership {
     return Optional.of(new JobKey(job.namespace(), source));
   }
 
+  /** True for a backup job the operator made: not its restore jobs, nor any job's runs. */
+  public static boolean backupJob(NomadJob job) {
+    return job.parentId().isEmpty()
+        && sourceOf(job).filter(source -> job.id().equals(backupIdFor(source.jobId()))).isPresent();
+  }
+
   /** True when {@code backup} is the operator's backup of {@code source}. */
   static boolean owns(NomadJob backup, JobKey source) {
     return sourceOf(backup).filter(source::equals).isPresent();

@@ -26,6 +26,9 @@ public final class StatusMetrics {
         "Unix time of the end of the last backup run that succeeded", s -> s.lastSuccess().map(StatusMetrics::seconds));
     gauge(registry, statuses, "nomad_backup_last_failure_timestamp_seconds",
         "Unix time of the end of the last backup run that failed", s -> s.lastFailure().map(StatusMetrics::seconds));
+    gauge(registry, statuses, "nomad_backup_protected_timestamp_seconds",
+        "Unix time the operator began protecting the job: where staleness counts from before any success",
+        s -> Optional.of(seconds(s.since())));
     gauge(registry, statuses, "nomad_backup_last_run_succeeded",
         "1 when the last finished backup run succeeded, 0 when it failed or the last run cannot be placed",
         StatusMetrics::lastSucceeded);

@@ -88,4 +88,30 @@ class MetaSettingsTest {
         new PlacedMeta("task \"db/a\"", Map.of("auto-backup", "true", "backup-schedule", "@hourly"))));
     assertInstanceOf(Settings.OptedOut.class, s);
   }
+
+  @Test
+  void settingsSplitBetweenTheJobAndATaskAreAnErrorThatNamesBoth() {
+    Settings s = MetaSettings.read(job(Map.of("backup-pg-host", "db.internal"),
+        new PlacedMeta("task \"app/db\"", Map.of("auto-backup", "true", "backup-schedule", "@daily"))));
+    Settings.Invalid invalid = assertInstanceOf(Settings.Invalid.class, s);
+    assertTrue(invalid.reason().contains("task \"app/db\"") && invalid.reason().contains("backup-pg-host"),
+        invalid.reason());
+  }
+
+  @Test
+  void theControlsAreReadAndCheckedAndTheKindDefaultsToPostgres() {
+    Settings.OptedIn in = assertInstanceOf(Settings.OptedIn.class, MetaSettings.read(job(Map.of(
+        "auto-backup", "true", "backup-schedule", "@daily", "backup-suspend", "true", "backup-immediate", "1",
+        "backup-keep", "3"))));
+    assertTrue(in.suspended() && in.immediate());
+    assertEquals("postgres", in.kind());
+    assertEquals("mariadb", ((Settings.OptedIn) MetaSettings.read(job(Map.of("auto-backup", "true",
+        "backup-schedule", "@daily", "backup-template", "mariadb")))).kind());
+    for (String keep : List.of("0", "-1", "seven", "100000")) {
+      assertInstanceOf(Settings.Invalid.class, MetaSettings.read(job(Map.of("auto-backup", "true",
+          "backup-schedule", "@daily", "backup-keep", keep))), keep);
+    }
+    assertInstanceOf(Settings.Invalid.class, MetaSettings.read(job(Map.of("auto-backup", "true",
+        "backup-schedule", "@daily", "backup-suspend", "maybe"))));
+  }
 }

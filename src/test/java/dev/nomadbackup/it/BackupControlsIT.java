@@ -135,11 +135,15 @@ class BackupControlsIT {
         nomad.run(Jobs.service(id, meta));
         eventually(() -> assertEquals("@weekly", Jobs.cronOf(nomad.job("backup-" + id).orElseThrow())));
         assertTrue(run.idle(Duration.ofSeconds(10)));
+        // (the first run, still pending on this client-less agent, went with the change)
+        assertEquals(1, run.log.count("Backup run started: backup-" + id), "not again on an update");
       }
+      List<String> before = children(nomad, "backup-" + id);
       try (OperatorRun again = OperatorRun.start(agent)) {
         assertTrue(again.idle(Duration.ofSeconds(10)));
+        assertEquals(0, again.log.count("Backup run started: backup-" + id), "not again on a restart");
       }
-      assertEquals(1, children(nomad, "backup-" + id).size(), "not again on an update or a restart");
+      assertEquals(before, children(nomad, "backup-" + id));
     } finally {
       purgeRuns(nomad, "backup-" + id);
       nomad.purgeWithBackup("default", id);
@@ -160,6 +164,28 @@ class BackupControlsIT {
       eventually(() -> assertTrue(nomad.job("backup-" + id).isEmpty()));
       eventually(() -> assertEquals(List.of(), children(nomad, "backup-" + id)));
       assertTrue(run.log.contains("Removed leftover run: backup-" + id + "/periodic-"));
+    } finally {
+      purgeRuns(nomad, "backup-" + id);
+      nomad.purgeWithBackup("default", id);
+    }
+  }
+
+  @Test
+  void aRunThatNeverStartedGoesWhenTheBackupJobChangesSoItBlocksNoLaterRun(NomadAgent agent) throws Exception {
+    TestNomad nomad = agent.api();
+    String id = Jobs.uniqueId("db");
+    try (OperatorRun run = OperatorRun.start(agent)) {
+      Map<String, String> meta = Jobs.optIn("@daily");
+      nomad.run(Jobs.service(id, meta));
+      awaitPresent(() -> nomad.job("backup-" + id));
+      force(nomad, "backup-" + id); // stays pending: with prohibit_overlap it would block every later run
+      eventually(() -> assertEquals(1, children(nomad, "backup-" + id).size()));
+
+      meta.put("backup-schedule", "@weekly");
+      nomad.run(Jobs.service(id, meta));
+      eventually(() -> assertEquals(List.of(), children(nomad, "backup-" + id)));
+      assertEquals("@weekly", Jobs.cronOf(nomad.job("backup-" + id).orElseThrow()));
+      assertTrue(run.log.contains("Removed a run that never started: backup-" + id + "/periodic-"));
     } finally {
       purgeRuns(nomad, "backup-" + id);
       nomad.purgeWithBackup("default", id);

@@ -65,16 +65,16 @@ public final class TemplateCatalog {
     return String.join(", ", kinds.keySet().stream().sorted().toList());
   }
 
-  /** Has Nomad parse a rendering. */
+  /** Has Nomad parse and validate a rendering. */
   @FunctionalInterface
   public interface Parser {
-    /** Why Nomad refuses {@code hcl}; empty when it parses. */
+    /** Why Nomad refuses {@code hcl}; empty when it parses and validates. */
     Optional<String> problem(String namespace, String hcl) throws IOException;
   }
 
   /**
-   * Renders every template with sample values and has Nomad parse the result, so a broken template
-   * stops the operator at start instead of failing for every job.
+   * Renders every template with sample values and has Nomad parse and validate the result, so a
+   * broken template stops the operator at start instead of failing for every job.
    */
   public void check(Parser nomad, String namespace) throws IOException, TemplateException {
     TemplateValues sample = TemplateValues.sample();
@@ -89,7 +89,7 @@ public final class TemplateCatalog {
     Optional<String> problem = nomad.problem(namespace, template.render(values));
     if (problem.isPresent()) {
       throw new TemplateException(
-          template.source() + ", rendered with sample values, does not parse: " + problem.get());
+          template.source() + ", rendered with sample values, is refused by Nomad: " + problem.get());
     }
   }
 }
