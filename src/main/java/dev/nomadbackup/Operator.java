@@ -1,5 +1,6 @@
 package dev.nomadbackup;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
 import dev.nomadbackup.backup.template.TemplateCatalog;
@@ -175,7 +176,18 @@ public final class Operator implements AutoCloseable {
       templates.check((ns, hcl) -> {
         try {
           // parsing alone misses what only validation sees, such as a time zone that does not exist
-          List<String> problems = nomad.validateJob(nomad.parseJob(ns, hcl));
+          ObjectNode job = nomad.parseJob(ns, hcl);
+          List<String> problems;
+          try {
+            problems = nomad.validateJob(job);
+          } catch (NomadApiException e) {
+            if (!e.forbidden()) {
+              throw e;
+            }
+            // validating needs submit-job; without it every write fails later with its own clear line
+            log.warn("Cannot validate the templates at start: {}", e.getMessage());
+            problems = List.of();
+          }
           return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
         } catch (NomadApiException e) {
           if (e.status() == 400) {

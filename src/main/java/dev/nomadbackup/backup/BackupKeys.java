@@ -1,6 +1,7 @@
 package dev.nomadbackup.backup;
 
 import dev.nomadbackup.controller.KeyMapper;
+import dev.nomadbackup.nomad.EventStreamParser;
 import dev.nomadbackup.nomad.JobEvent;
 import dev.nomadbackup.nomad.JobKey;
 import dev.nomadbackup.nomad.NomadJob;
@@ -39,6 +40,11 @@ public final class BackupKeys implements KeyMapper {
    */
   @Override
   public List<JobKey> forEvent(JobEvent event) {
+    if (!EventStreamParser.KEPT_TYPES.contains(event.type())) {
+      // a run's status changed: one of ours is followed, anyone else's is none of our business
+      boolean ours = event.job().filter(job -> job.parentId().isPresent() && Ownership.managed(job)).isPresent();
+      return ours ? List.of(event.key()) : List.of();
+    }
     Optional<JobKey> source =
         event.job()
             .filter(job -> job.parentId().isEmpty())

@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -200,13 +201,16 @@ final class EventSource implements Runnable {
     for (JobEvent event : batch.events()) {
       try {
         telemetry.eventReceived(event.type());
-        log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
         if ("JobRegistered".equals(event.type()) && event.job().isPresent()) {
           jobs.observed(event.job().get());
         } else {
           jobs.invalidate(event.key(), event.index()); // stopped or purged: only a read tells which
         }
-        for (JobKey key : keys.forEvent(event)) {
+        List<JobKey> woke = keys.forEvent(event);
+        if (!woke.isEmpty() || EventStreamParser.KEPT_TYPES.contains(event.type())) {
+          log.info("==> {}: {} ({})", event.type(), event.key(), event.status());
+        }
+        for (JobKey key : woke) {
           woken.add(key);
           queue.add(key);
         }

@@ -22,7 +22,8 @@ public final class EventStreamParser {
 
   /**
    * The other event types Nomad 1.11 defines. On the Job topic they report a job's status changing
-   * (an evaluation, an allocation, a plan, a deployment), which never decides a backup.
+   * (an evaluation, an allocation, a plan, a deployment), which never decides a backup; they are
+   * kept only for runs (jobs with a parent), whose status is what run tracking follows.
    */
   static final Set<String> KNOWN_TYPES_NOT_KEPT =
       Set.of(
@@ -75,14 +76,16 @@ public final class EventStreamParser {
       if (!"Job".equals(topic)) {
         continue; // topic=Job:* asks for nothing else; a stray one is not ours to act on
       }
+      JsonNode payloadJob = event.path("Payload").path("Job");
       if (!KEPT_TYPES.contains(type)) {
         if (!KNOWN_TYPES_NOT_KEPT.contains(type) && reportedTypes.add(type)) {
           problems.add("unknown event type \"" + type + "\" (job " + event.path("Key").asText("?")
               + ", index " + index + ") skipped; later events of this type are skipped silently");
         }
-        continue; // status updates, evaluations, allocations: not ours to act on
+        if (!KNOWN_TYPES_NOT_KEPT.contains(type) || nonBlank(payloadJob.path("ParentID")).isEmpty()) {
+          continue; // a status update of a job that is not a run: not ours to act on
+        }
       }
-      JsonNode payloadJob = event.path("Payload").path("Job");
       String namespace = nonBlank(event.path("Namespace"))
           .or(() -> nonBlank(payloadJob.path("Namespace")))
           .orElse("default");

@@ -469,7 +469,7 @@ class FaultsIT {
   static void purgeAll(TestNomad nomad, String prefix) {
     for (JsonNode stub : nomad.jobs("default")) {
       String id = stub.path("ID").asText();
-      if (id.startsWith(prefix) || id.startsWith("backup-" + prefix)) {
+      if (id.startsWith(prefix) || id.startsWith("backup-" + prefix) || id.startsWith("restore-" + prefix)) {
         nomad.purge("default", id);
       }
     }

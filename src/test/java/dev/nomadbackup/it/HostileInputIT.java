@@ -405,7 +405,8 @@ class HostileInputIT {
       assertTrue(run.idle(SETTLE));
       assertEquals(victimIndexes, indexes(nomad, "default", victims), "a job the operator does not own changed");
       for (FaultProxy.JobWrite w : proxy.jobWrites()) {
-        assertTrue(ids.stream().anyMatch(id -> w.jobId().equals("backup-" + id)), "an unexpected write: " + w);
+        assertTrue(ids.stream().anyMatch(id -> w.jobId().equals("backup-" + id) || w.jobId().equals("restore-" + id)),
+            "an unexpected write: " + abbreviate(w.toString()));
       }
       assertTrue(run.log.lines().stream().noneMatch(l -> l.startsWith("WARN") || l.startsWith("ERROR")),
           "odd IDs caused warnings or errors");
@@ -463,7 +464,8 @@ class HostileInputIT {
           assertTrue(ids.stream().allMatch(id -> attempts(run, id) >= 2)));
       assertEquals(before, indexes(nomad, "default", Set.of("backup-" + u, u)), "the jobs the API confused them with changed");
       for (FaultProxy.JobWrite w : proxy.jobWrites()) {
-        assertTrue(ids.stream().anyMatch(id -> w.jobId().equals("backup-" + id)), "an unexpected write: " + w);
+        assertTrue(ids.stream().anyMatch(id -> w.jobId().equals("backup-" + id) || w.jobId().equals("restore-" + id)),
+            "an unexpected write: " + abbreviate(w.toString()));
         assertEquals("POST", w.method(), "no backup of these can be found again, so none may be deleted: " + w);
       }
       Set<String> orphans = new TreeSet<>(Backups.managed(nomad, "default", u).keySet());
@@ -734,7 +736,7 @@ class HostileInputIT {
   static void purgeAll(TestNomad nomad, String namespace, String prefix) {
     for (JsonNode stub : nomad.jobs(namespace)) {
       String id = stub.path("ID").asText();
-      if (id.startsWith(prefix) || id.startsWith("backup-" + prefix)) {
+      if (id.startsWith(prefix) || id.startsWith("backup-" + prefix) || id.startsWith("restore-" + prefix)) {
         nomad.purge(namespace, id);
       }
     }

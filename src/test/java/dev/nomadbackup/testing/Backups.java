@@ -18,7 +18,7 @@ public final class Backups {
       JsonNode meta = stub.path("Meta");
       String source = meta.path("backup-operator-source").asText("");
       if ("true".equals(meta.path("backup-operator-managed").asText()) && source.startsWith(prefix)
-          && stub.path("ID").asText().equals("backup-" + source)) {
+          && !stub.path("ID").asText().startsWith("restore-") && stub.path("ParentID").asText("").isEmpty()) {
         found.put(source, stub);
       }
     }
