@@ -102,6 +102,19 @@ final class EventSourceTest {
   }
 
   @Test
+  void invalidatesARegisteredJobWhoseEventCarriesNoJob() throws InterruptedException {
+    nomad.put(FakeNomad.service(NS, "web", Map.of()));
+    keys.listedKeys = false;
+    nomad.connect().send("{\"Index\":31,\"Events\":[{\"Topic\":\"Job\",\"Type\":\"JobRegistered\","
+        + "\"Key\":\"web\",\"Namespace\":\"default\",\"Index\":31,\"Payload\":{}}]}");
+    start(FAST);
+
+    assertEquals(new JobKey(NS, "web"), queue.take());
+
+    assertInstanceOf(JobCache.Lookup.Unknown.class, keys.cacheWhenMapped.get(0));
+  }
+
+  @Test
   void queuesNothingUntilNomadHasCommittedTheBatch() throws InterruptedException {
     CountDownLatch committed = new CountDownLatch(1);
     List<Integer> depthDuringWait = new CopyOnWriteArrayList<>();
