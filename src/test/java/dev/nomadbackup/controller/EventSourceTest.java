@@ -305,6 +305,49 @@ final class EventSourceTest {
   }
 
   @Test
+  void aReopenAskedForWhileTheStreamIsDownDoesNotPassALaterLossOffAsAReopen() {
+    Backoff pause = new Backoff(Duration.ofMillis(100), Duration.ofMillis(100), 1, 0);
+    FakeEventStream first = nomad.connect();
+    FakeEventStream second = nomad.connect();
+    nomad.connect();
+    start(pause);
+    Soon.until(source::connected);
+    first.end();
+    Soon.until(() -> log.contains("reconnecting in 100 ms"));
+
+    source.reopen(); // the namespaces changed while it waits: the coming connection lists anyway
+    Soon.until(() -> nomad.calls(OPEN).size() == 2 && source.connected());
+    second.end(); // and this one is lost, nobody asked for it
+
+    Soon.until(() -> nomad.calls(OPEN).size() == 3);
+    assertEquals(2, telemetry.reconnects.get(), log.lines().toString());
+    assertEquals(2, log.count("Event stream for namespace default lost"), log.lines().toString());
+    assertEquals(0, log.count("Reading every job in namespace default again"), log.lines().toString());
+  }
+
+  @Test
+  void aReopenAskedForWhileConnectingReopensTheStreamOnceItIsOpen() {
+    CountDownLatch listing = new CountDownLatch(1);
+    nomad.beforeList(ns -> {
+      if (nomad.calls(LIST).size() == 1) {
+        await(listing);
+      }
+    });
+    FakeEventStream first = nomad.connect();
+    nomad.connect();
+    start(AN_HOUR);
+    Soon.until(() -> nomad.calls(LIST).size() == 1);
+
+    source.reopen(); // no stream to close yet; the one about to open may predate the change
+    listing.countDown();
+
+    Soon.until(() -> nomad.calls(OPEN).size() == 2 && source.connected());
+    assertTrue(first.closed());
+    assertEquals(List.of(NS, NS), nomad.calls(LIST));
+    assertEquals(0, telemetry.reconnects.get());
+  }
+
+  @Test
   void stopEndsTheLoopAndClosesTheStream() throws InterruptedException {
     FakeEventStream stream = nomad.connect();
     start(FAST);
