@@ -137,6 +137,26 @@ final class EventSourceTest {
   }
 
   @Test
+  void aFailedCommitWaitDropsTheConnectionAndTheNewListingCoversTheBatch() throws InterruptedException {
+    nomad.beforeCommitWaitReturns(index -> {
+      throw new IOException("timeout waiting for index " + index);
+    });
+    FakeEventStream first = nomad.connect();
+    nomad.connect();
+    start(FAST);
+    Soon.until(source::connected);
+    nomad.put(FakeNomad.service(NS, "web", Map.of()));
+
+    first.send(registered(nomad.index(), NS, "web", Map.of()));
+
+    assertEquals(new JobKey(NS, "web"), queue.take());
+    assertFalse(woken.contains(new JobKey(NS, "web")), "queued by the listing, not by the event");
+    Soon.until(() -> nomad.calls(OPEN).size() == 2);
+    assertEquals(List.of(NS, NS), nomad.calls(LIST));
+    assertTrue(log.contains("lost (timeout waiting for index"), log.lines().toString());
+  }
+
+  @Test
   void skipsAMalformedLineAndReadsOn() throws InterruptedException {
     nomad.connect()
         .send("{\"Index\": 20, \"Events\": [")
