@@ -103,11 +103,15 @@ final class EventSource implements Runnable {
       long connectedAt = 0;
       boolean opened = false;
       Exception failure;
+      reopening = false; // asked for before this attempt: it lists and subscribes afresh anyway
       try {
         // the listing reflects everything up to its index: stream what comes after it
         long index = sync.sync(namespace) + 1;
         try (InputStream in = nomad.openJobEvents(namespace, index, readTimeout)) {
           current = in;
+          if (reopening) {
+            in.close(); // asked for while connecting, with no stream to close: this one may predate it
+          }
           connected = true;
           connectedAt = System.nanoTime();
           opened = true;
