@@ -97,14 +97,14 @@ final class BackupReconcilerTest {
     assertEquals(Outcome.UNCHANGED, reconciler.reconcile(SOURCE));
 
     assertEquals(List.of(), nomad.calls().subList(calls, nomad.calls().size()), "no call at all");
-    assertTrue(log.contains("Backup unchanged: backup-app"));
+    assertFalse(log.contains("Backup updated: backup-app"), "an unchanged backup is not news (it logs at debug)");
   }
 
   @Test
   void writesNothingWhenTheBackupIsAsRenderedAfterARestart() throws IOException {
     nomad.put(source(optIn()));
     reconciler.reconcile(SOURCE);
-    BackupReconciler restarted = new BackupReconciler(nomad, templates, new JobCache(), false, true);
+    BackupReconciler restarted = new BackupReconciler(nomad, templates, new JobCache(), RunLedger.NONE, false, true);
     int reads = nomad.calls(READ).size();
 
     assertEquals(Outcome.UNCHANGED, restarted.reconcile(SOURCE));
@@ -629,7 +629,7 @@ final class BackupReconcilerTest {
   // --- helpers ------------------------------------------------------------------------------------------------
 
   private BackupReconciler reconciler(boolean dryRun, boolean restoreJobs) {
-    return new BackupReconciler(nomad, templates, cache, dryRun, restoreJobs);
+    return new BackupReconciler(nomad, templates, cache, RunLedger.NONE, dryRun, restoreJobs);
   }
 
   private static ObjectNode source(Map<String, String> meta) {

@@ -185,7 +185,7 @@ final class ControllerTest {
   private void start(List<String> namespaces, int workers) {
     OperatorConfig config = new OperatorConfig(namespaces, Duration.ofHours(1), workers, Optional.empty(),
         OperatorConfig.DEFAULT_STARTUP_TIMEOUT, false, Optional.empty(), OperatorConfig.DEFAULT_LOCK_PATH,
-        OperatorConfig.DEFAULT_LOCK_TTL, true);
+        OperatorConfig.DEFAULT_LOCK_TTL, true, Optional.empty());
     Telemetry telemetry = new Telemetry() {
       @Override
       public void reconciled(JobKey key, Optional<Outcome> outcome, long nanos) {

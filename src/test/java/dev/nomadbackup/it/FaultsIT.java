@@ -189,12 +189,13 @@ class FaultsIT {
     }
   }
 
-  /** Every job the operator changed through the proxy is a backup of one of this test's jobs. */
+  /** Every job the operator changed through the proxy is a backup or restore job of one of this test's jobs. */
   static void assertOnlyBackupsWritten(FaultProxy proxy, String prefix) {
     List<FaultProxy.JobWrite> writes = proxy.jobWrites();
     assertFalse(writes.isEmpty(), "the operator wrote nothing");
     for (FaultProxy.JobWrite w : writes) {
-      assertTrue(w.jobId().startsWith("backup-" + prefix), "the operator changed " + w);
+      assertTrue(w.jobId().startsWith("backup-" + prefix) || w.jobId().startsWith("restore-" + prefix),
+          "the operator changed " + w);
       assertEquals("default", w.namespace(), w.toString());
     }
   }

@@ -266,7 +266,7 @@ public final class FakeNomad implements JobSource, JobStore {
   }
 
   @Override
-  public synchronized long registerJob(ObjectNode job, long expectedModifyIndex) throws IOException {
+  public synchronized long registerJob(ObjectNode job, long expectedModifyIndex, String hcl) throws IOException {
     JobKey key = key(job);
     record(REGISTER, key + "@" + expectedModifyIndex);
     registered.add(job.deepCopy());
