@@ -15,6 +15,7 @@ import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.LogCapture;
 import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.OperatorTestExtension;
 import dev.nomadbackup.testing.TestNomad;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults between the operator and a real Nomad: Nomad missing at start, restarting, going quiet,
@@ -49,6 +51,10 @@ class FaultsIT {
   static final Duration CONVERGE = Duration.ofSeconds(60);
 
   static DedicatedNomadAgent agent;
+
+  @RegisterExtension final OperatorTestExtension cleanup = new OperatorTestExtension();
+  /** What each test runs on the agent, purged after it; made per test, once the agent is up. */
+  final TestNomad nomad = cleanup.track(agent.api());
 
   @BeforeAll
   static void startAgent() {
@@ -84,7 +90,6 @@ class FaultsIT {
 
   @Test
   void nomadDownAtStartIsRetriedWithCappedBackoffAndTheOperatorConvergesWhenItAppears() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("down");
     nomad.run(Jobs.service(p + "-1", Jobs.optIn("@daily")));
     nomad.run(Jobs.service(p + "-2", Map.of("team", "web")));
@@ -136,15 +141,11 @@ class FaultsIT {
       if (!agent.running()) {
         agent.start();
       }
-      nomad.purge("default", p + "-1");
-      nomad.purge("default", "backup-" + p + "-1");
-      nomad.purge("default", p + "-2");
     }
   }
 
   @Test
   void nomadRestartingMidStreamEndsWithExactlyTheRightBackups() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("restart");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy))) {
@@ -184,8 +185,6 @@ class FaultsIT {
       assertOnlyBackupsWritten(proxy, p);
       System.out.printf("[faults] Nomad restart: %d reconnect lines while it was away, %d streams opened%n",
           run.log.count("Event stream for all namespaces lost"), proxy.streamsOpened());
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
@@ -211,7 +210,6 @@ class FaultsIT {
 
   @Test
   void aReaderThatNomadDropsAfterTheBufferOverflowedRelistsAndMissesNothing() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("paused");
     int changes = 3 * EVENT_BUFFER;
     try (FaultProxy proxy = FaultProxy.start(agent.address());
@@ -242,14 +240,11 @@ class FaultsIT {
           .count();
       assertTrue(unseen > 0, "every event arrived after all: the test did not overflow the buffer");
       System.out.printf("[faults] paused reader: %d of %d registrations never arrived as events%n", unseen, changes);
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
   @Test
   void eventsLostOnAStreamThatStaysUpAreRepairedByTheResync() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("lost");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy, "OPERATOR_RESYNC_INTERVAL", "2s"))) {
@@ -272,14 +267,11 @@ class FaultsIT {
       assertEquals(opened, proxy.streamsOpened(), "the stream stayed up: the resync did the repair");
       assertFalse(run.log.contains("==> JobRegistered: " + p + "-new ("), "the event got through");
       assertFalse(run.log.contains("==> JobDeregistered: " + p + "-gone ("), "the event got through");
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
   @Test
   void errorsAndTimeoutsOnParseRegisterAndDeregisterAreRetriedWithoutDuplicatesOrLeaks() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("flaky");
     int workers = 4;
     Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
@@ -350,14 +342,12 @@ class FaultsIT {
         });
       } finally {
         proxy.close();
-        purgeAll(nomad, p);
       }
     }
   }
 
   @Test
   void linesThatMakeNoSenseAreLoggedAndSkippedAndTheRestOfTheBatchIsHandled() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("garbled");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy))) {
@@ -402,8 +392,6 @@ class FaultsIT {
       nomad.run(Jobs.service(p + "-after", Jobs.optIn("@daily")));
       eventually(CONVERGE, () -> assertTrue(Backups.running(nomad, "default", p).containsKey(p + "-after")));
       assertTrue(run.log.contains("==> JobRegistered: " + p + "-after ("), "the stream still delivers");
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
@@ -417,7 +405,6 @@ class FaultsIT {
    */
   @Test
   void aJobReadOnItsEventIsSeenAsTheEventReportsIt() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("race");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy))) {
@@ -431,8 +418,6 @@ class FaultsIT {
       assertFalse(run.log.contains("--> Done: " + p + "-1 (absent)"), "a new job was taken for gone");
       System.out.printf("[faults] reads before commit: %d stale answers served, all 5 backups made%n",
           proxy.staleReadsServed());
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
@@ -464,14 +449,5 @@ class FaultsIT {
             && !n.startsWith("ForkJoinPool") && !n.startsWith("Attach Listener"))
         .sorted()
         .toList();
-  }
-
-  static void purgeAll(TestNomad nomad, String prefix) {
-    for (JsonNode stub : nomad.jobs("default")) {
-      String id = stub.path("ID").asText();
-      if (id.startsWith(prefix) || id.startsWith("backup-" + prefix)) {
-        nomad.purge("default", id);
-      }
-    }
   }
 }
