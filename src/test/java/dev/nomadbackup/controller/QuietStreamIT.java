@@ -59,7 +59,10 @@ class QuietStreamIT {
         proxy.silenceStreams(); // the connection stays up; nothing comes through it any more
         api.run(Jobs.service(during, Jobs.optIn("@daily")));
         awaitPresent(() -> api.job("backup-" + during));
-        assertTrue(log.contains("WARN Event stream for all namespaces lost (Read timed out)"), log.lines().toString());
+        // the JDK's "Read timed out" in a WARN is the only sign that the read timeout, and not a
+        // closed connection, ended the stream; the wording around it is not checked
+        assertTrue(log.lines().stream().anyMatch(l -> l.startsWith("WARN") && l.contains("(Read timed out)")),
+            log.lines().toString());
         assertEquals(2, proxy.streamsOpened(), "one new stream after the silence");
         assertFalse(log.contains("==> JobRegistered: " + during + " ("),
             "the silenced stream delivered after all: the listing at reconnect is not what was tested");

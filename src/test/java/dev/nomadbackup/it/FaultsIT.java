@@ -97,7 +97,11 @@ class FaultsIT {
     OperatorRun.Starting starting = OperatorRun.startInBackground(agent, Map.of("OPERATOR_STARTUP_TIMEOUT", "2m"));
     LogCapture log = starting.log();
     try {
-      eventually(CONVERGE, () -> assertTrue(log.count("is not usable yet") >= 3, log.lines().toString()));
+      // The retry lines (WARN, naming Nomad's address, the delay as their last word) are the only
+      // sign of each attempt while Nomad is away: they are found by those stable parts, not by
+      // their wording.
+      String address = agent.address().toString();
+      eventually(CONVERGE, () -> assertTrue(retries(log, address).size() >= 3, log.lines().toString()));
       assertFalse(starting.run().isDone(), "the operator must not report itself started without Nomad");
       assertFalse(log.contains("Watching job events"), "no event stream without Nomad");
       List<String> whileDown = log.lines();
@@ -109,9 +113,9 @@ class FaultsIT {
 
         // One line per attempt, each announcing a delay no shorter than the one before and at most
         // 30 s, and the next attempt no sooner than announced: no flood while Nomad is away.
-        List<LogCapture.Entry> tries = log.matching("is not usable yet");
+        List<LogCapture.Entry> tries = retries(log, address);
         List<Duration> announced = new ArrayList<>();
-        Pattern next = Pattern.compile("next try in (\\S+)$");
+        Pattern next = Pattern.compile("(\\S+)$");
         for (LogCapture.Entry e : tries) {
           Matcher m = next.matcher(e.message());
           assertTrue(m.find(), e.message());
@@ -126,7 +130,7 @@ class FaultsIT {
         }
         List<String> noisy = whileDown.stream()
             .filter(l -> l.startsWith("WARN") || l.startsWith("ERROR"))
-            .filter(l -> !l.contains("is not usable yet"))
+            .filter(l -> !(l.startsWith("WARN") && l.contains(address)))
             .toList();
         assertEquals(List.of(), noisy, "only the retry lines while Nomad is down");
         System.out.printf("[faults] Nomad down at start: %d attempts logged, delays announced %s%n",
@@ -157,8 +161,7 @@ class FaultsIT {
 
       assertEquals(200, health(run));
       agent.stop();
-      eventually(CONVERGE, () -> assertTrue(run.log.contains("Event stream for all namespaces lost")));
-      eventually(CONVERGE, () -> assertEquals(503, health(run), "ready while Nomad is away"));
+      eventually(CONVERGE, () -> assertEquals(503, health(run), "ready while Nomad is away: the loss went unnoticed"));
       proxy.down(); // the operator stays away while the jobs change on the restarted agent
       agent.start();
       nomad.purge("default", p + "-1");
@@ -183,8 +186,7 @@ class FaultsIT {
       assertTrue(proxy.streamsOpened() > streams, "the operator reconnected");
       eventually(CONVERGE, () -> assertEquals(200, health(run), "ready again"));
       assertOnlyBackupsWritten(proxy, p);
-      System.out.printf("[faults] Nomad restart: %d reconnect lines while it was away, %d streams opened%n",
-          run.log.count("Event stream for all namespaces lost"), proxy.streamsOpened());
+      System.out.printf("[faults] Nomad restart: %d streams opened%n", proxy.streamsOpened());
     }
   }
 
@@ -362,6 +364,7 @@ class FaultsIT {
       }
       JsonNode c = nomad.job(p + "-c").orElseThrow();
       long index = c.path("ModifyIndex").asLong();
+      int linesBefore = run.log.lines().size();
       proxy.inject("{\"Index\":" + index + ",\"Events\":[{\"Topic\":\"Job\",");
       proxy.inject("this is not JSON");
       proxy.inject("[\"a\",\"list\"]");
@@ -378,14 +381,15 @@ class FaultsIT {
 
       eventually(CONVERGE, () -> assertEquals(Set.of(p + "-seen", p + "-a", p + "-b", p + "-c"),
           Backups.running(nomad, "default", p).keySet()));
-      assertEquals(3, run.log.count("WARN Skipped a line of the event stream"), run.log.lines().toString());
-      assertTrue(run.log.contains("WARN Event stream: unknown event type \"JobSomethingNew\""));
-      assertTrue(run.log.contains("WARN Event stream: JobRegistered event at index " + index + " names no job"));
-      assertTrue(run.log.contains("WARN Event stream: event 3 at index " + index + " is not a JSON object"));
-      assertTrue(run.log.contains("WARN Event stream: JobRegistered event for " + p + "-a at index " + index
-          + " carries no job payload"));
-      assertTrue(run.log.contains("WARN Event stream: JobRegistered event for " + p + "-b at index " + index
-          + " carries no job payload"));
+      // Each of the three unreadable lines and the five bad events is reported once, as a WARN: the
+      // only sign that it was noticed rather than dropped unseen. What the reports say is
+      // EventStreamParserTest's business; here only their number and what they name are checked.
+      List<String> warnings = run.log.lines().subList(linesBefore, run.log.lines().size()).stream()
+          .filter(l -> l.startsWith("WARN")).toList();
+      assertEquals(3 + 5, warnings.size(), warnings.toString());
+      for (String named : List.of("\"JobSomethingNew\"", p + "-a ", p + "-b ")) {
+        assertEquals(1, warnings.stream().filter(l -> l.contains(named)).count(), named + " in " + warnings);
+      }
       assertEquals(opened, proxy.streamsOpened(), "bad lines must not cost the connection");
 
       proxy.dropEvents(false);
@@ -419,6 +423,11 @@ class FaultsIT {
       System.out.printf("[faults] reads before commit: %d stale answers served, all 5 backups made%n",
           proxy.staleReadsServed());
     }
+  }
+
+  /** The WARN lines of attempts to reach Nomad at {@code address}. */
+  static List<LogCapture.Entry> retries(LogCapture log, String address) {
+    return log.entries().stream().filter(e -> e.level().equals("WARN") && e.message().contains(address)).toList();
   }
 
   /** A duration as the operator logs it ({@code 1s}, {@code 1m30s}, {@code 500ms}). */
