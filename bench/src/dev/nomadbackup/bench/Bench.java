@@ -2,7 +2,6 @@ package dev.nomadbackup.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nomadbackup.backup.FloorSpecs;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.nomad.NomadJob;
 import java.io.IOException;
