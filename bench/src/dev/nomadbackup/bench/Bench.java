@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.nomad.NomadJob;
+import dev.nomadbackup.testing.Jobs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,28 +51,14 @@ public final class Bench {
     this.report = report;
   }
 
-  private static final String SOURCE_HCL =
-      """
-      job "source" {
-        datacenters = ["dc1"]
-        meta {
-          auto-backup      = "true"
-          backup-schedule  = "@daily"
-          backup-target-db = "db"
-        }
-        group "app" {
-          update {
-            max_parallel = 0
-          }
-          task "app" {
-            driver = "docker"
-            config {
-              image = "redis:7"
-            }
-          }
-        }
-      }
-      """;
+  /** The benchmark's source job: the tests' service job (no deployments), opted in. */
+  private static final String SOURCE_HCL = sourceHcl();
+
+  private static String sourceHcl() {
+    Map<String, String> meta = Jobs.optIn("@daily");
+    meta.put("backup-target-db", "db");
+    return Jobs.service("source", meta);
+  }
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
