@@ -96,7 +96,10 @@ public final class TestNomad {
     }
   }
 
-  /** Purges a job and its backup job, as a test's clean-up does. */
+  /**
+   * Purges a job and its backup job. Tests need not clean up this way: a client from {@link
+   * OperatorTestExtension} purges what it ran after each test.
+   */
   public void purgeWithBackup(String namespace, String id) {
     purge(namespace, id);
     purge(namespace, "backup-" + id);
