@@ -16,8 +16,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <ul>
  *   <li>{@link TestNomad}: a client that notes every job it runs or registers; after the test each
- *       of them is purged, with its backup job and its children ({@link TestNomad#on} moves it to
- *       another agent, keeping the notes);
+ *       of them is purged, with its backup job and its children;
  *   <li>{@link OperatorRun}: the operator with the default settings, started and ready before the
  *       test and stopped after it, before the jobs are purged so that it sees none of that.
  * </ul>
@@ -27,7 +26,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * and hand it that agent's client with {@link #track}.
  */
 public final class OperatorTestExtension implements ParameterResolver, AfterEachCallback {
-  private static final ExtensionContext.Namespace STORE = ExtensionContext.Namespace.create(OperatorTestExtension.class);
+  private static final ExtensionContext.Namespace STORE =
+      ExtensionContext.Namespace.create(OperatorTestExtension.class);
 
   private final JobLedger tracked = new JobLedger();
 

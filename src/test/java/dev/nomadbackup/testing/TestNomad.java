@@ -42,12 +42,6 @@ public final class TestNomad {
     return new TestNomad(address, Optional.of(other), ledger);
   }
 
-  /** This client on {@code agent} (an agent of a test's own), noting the jobs it runs as this one does. */
-  public TestNomad on(NomadAgent agent) {
-    TestNomad other = agent.api();
-    return new TestNomad(other.address, other.token, ledger);
-  }
-
   /** This client, noting in {@code jobs} every job it runs or registers. */
   TestNomad noting(JobLedger jobs) {
     return new TestNomad(address, token, Optional.of(jobs));

@@ -239,10 +239,13 @@ public final class HttpRelay implements AutoCloseable {
       try {
         return send(head, request.body());
       } catch (UpstreamLost e) {
-        if (!reused) {
+        boolean idempotent = request.method().equals("GET") || request.method().equals("HEAD");
+        if (!reused || !idempotent) {
           throw e;
         }
-        // the upstream closed a connection that sat idle: nothing was answered, so send it afresh
+        // the connection to the upstream broke while it sat idle (the upstream restarted, say):
+        // a read is sent once more on a new one, as an HTTP client would; a write is not, since
+        // the upstream may have carried it out, and the client decides
         closeQuietly(nomad);
         nomad = null;
         return send(head, request.body());
