@@ -2,9 +2,9 @@ package dev.nomadbackup.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.nomadbackup.backup.FloorSpecs;
 import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.nomad.NomadJob;
+import dev.nomadbackup.testing.Jobs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -51,28 +51,14 @@ public final class Bench {
     this.report = report;
   }
 
-  private static final String SOURCE_HCL =
-      """
-      job "source" {
-        datacenters = ["dc1"]
-        meta {
-          auto-backup      = "true"
-          backup-schedule  = "@daily"
-          backup-target-db = "db"
-        }
-        group "app" {
-          update {
-            max_parallel = 0
-          }
-          task "app" {
-            driver = "docker"
-            config {
-              image = "redis:7"
-            }
-          }
-        }
-      }
-      """;
+  /** The benchmark's source job: the tests' service job (no deployments), opted in. */
+  private static final String SOURCE_HCL = sourceHcl();
+
+  private static String sourceHcl() {
+    Map<String, String> meta = Jobs.optIn("@daily");
+    meta.put("backup-target-db", "db");
+    return Jobs.service("source", meta);
+  }
 
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
@@ -457,6 +443,8 @@ public final class Bench {
     env.put("NOMAD_ADDR", proxy.address().toString());
     env.put("OPERATOR_WORKERS", Integer.toString(o.workers));
     env.put("OPERATOR_STARTUP_TIMEOUT", "30s");
+    // the floor registers backup jobs only: so does the operator here, or their figures would differ
+    env.put("OPERATOR_RESTORE_JOBS", "false");
     env.putAll(extraEnv);
     return OperatorProcess.launch(flags, o.classpath, env, o.work.resolve(name + ".log"));
   }

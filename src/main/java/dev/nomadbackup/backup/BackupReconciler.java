@@ -13,10 +13,6 @@ import dev.nomadbackup.nomad.JobStore;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadJob;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -35,9 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupReconciler implements Reconciler {
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
-  /** Bumped whenever the way a spec is stamped changes, so existing jobs are rewritten once. */
-  private static final String STAMP_VERSION = "2";
-
   private final JobStore nomad;
   private final TemplateCatalog templates;
   private final JobCache jobs;
@@ -327,7 +320,7 @@ public final class BackupReconciler implements Reconciler {
       log.error("    {} not rendered for {}: {}", role.noun, source, e.getMessage());
       return Placed.as(Outcome.INVALID);
     }
-    String hash = hash(hcl, suspended);
+    String hash = Ownership.specHash(hcl, suspended);
     Optional<NomadJob> existing = lookup(key);
     if (existing.isPresent() && !Ownership.owns(existing.get(), source)) {
       log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
@@ -406,19 +399,5 @@ public final class BackupReconciler implements Reconciler {
         settings.schedule(),
         settings.targetDb(),
         settings.meta());
-  }
-
-  /** What the operator stamps on a job it writes, so it can tell whether the job needs a write. */
-  static String hash(String hcl, boolean suspended) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(STAMP_VERSION.getBytes(StandardCharsets.UTF_8));
-      sha.update((byte) '\n');
-      sha.update((suspended ? "suspended\n" : "scheduled\n").getBytes(StandardCharsets.UTF_8));
-      byte[] digest = sha.digest(hcl.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 }

@@ -2,6 +2,10 @@ package dev.nomadbackup.backup;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nomadbackup.nomad.JobKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import dev.nomadbackup.nomad.NomadJob;
 import java.util.Optional;
 
@@ -15,6 +19,8 @@ public final class Ownership {
   static final String MANAGED = "backup-operator-managed";
   static final String SOURCE = "backup-operator-source";
   static final String SPEC_HASH = "backup-operator-spec-hash";
+  /** Bumped whenever the way a spec is stamped changes, so existing jobs are rewritten once. */
+  private static final String STAMP_VERSION = "2";
   /** Meta keys that belong to the operator and are never read as settings. */
   static final String RESERVED_PREFIX = "backup-operator-";
 
@@ -41,6 +47,23 @@ public final class Ownership {
     meta.put(MANAGED, "true");
     meta.put(SOURCE, source.jobId());
     meta.put(SPEC_HASH, specHash);
+  }
+
+  /**
+   * What the operator stamps on a job it writes ({@value #SPEC_HASH}), so it can tell whether the
+   * job needs a write: a hash of the rendered HCL and of whether the schedule is suspended.
+   */
+  public static String specHash(String hcl, boolean suspended) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(STAMP_VERSION.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) '\n');
+      sha.update((suspended ? "suspended\n" : "scheduled\n").getBytes(StandardCharsets.UTF_8));
+      byte[] digest = sha.digest(hcl.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
   }
 
   /** True when the operator made this job. */

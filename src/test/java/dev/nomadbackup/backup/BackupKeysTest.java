@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.nomadbackup.nomad.JobEvent;
 import dev.nomadbackup.nomad.JobKey;
 import dev.nomadbackup.nomad.NomadJob;
+import dev.nomadbackup.testing.NomadJobBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,7 +16,8 @@ class BackupKeysTest {
   private final BackupKeys keys = new BackupKeys();
 
   private static NomadJob job(String id, Optional<String> parent, boolean stopped, Map<String, String> meta) {
-    return new NomadJob("team-a", id, parent, "batch", stopped, "running", List.of(), Optional.empty(), meta, List.of(), 3);
+    return NomadJobBuilder.job(id).namespace("team-a").parent(parent).type("batch").stopped(stopped).meta(meta).index(3)
+        .build();
   }
 
   private static final Map<String, String> OURS =

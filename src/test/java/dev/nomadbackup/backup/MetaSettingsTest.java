@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nomadbackup.nomad.NomadJob;
 import dev.nomadbackup.nomad.NomadJob.PlacedMeta;
+import dev.nomadbackup.testing.NomadJobBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,8 +15,8 @@ import org.junit.jupiter.api.Test;
 class MetaSettingsTest {
 
   static NomadJob job(Map<String, String> meta, PlacedMeta... inner) {
-    return new NomadJob("default", "app", Optional.empty(), "service", false, "running",
-        List.of("dc1"), Optional.of("global"), meta, List.of(inner), 1);
+    return NomadJobBuilder.job("app").datacenters("dc1").region(Optional.of("global")).meta(meta)
+        .innerMeta(List.of(inner)).build();
   }
 
   @Test

@@ -32,11 +32,26 @@ class LeaderElectionTest {
   /** Renewals every 0.7 s with a 1 s TTL would be too fast for Nomad, but fine for a scripted lock. */
   private static final Duration TTL = Duration.ofMillis(300);
 
+  /** An election on a scripted lock, running on a thread of its own. */
+  private record Running(LeaderElection election, Thread thread) {
+    void stop() throws InterruptedException {
+      election.stop();
+      thread.join(5_000);
+    }
+  }
+
+  private Running run(LeaderElection.Lock lock) {
+    LeaderElection election = new LeaderElection(lock, "default", "x", TTL, listener);
+    Thread thread = new Thread(election);
+    thread.start();
+    return new Running(election, thread);
+  }
+
   @Test
   void aFailedRenewalStopsTheWorkBeforeAnythingElse() throws Exception {
     AtomicBoolean renewFails = new AtomicBoolean(false);
     AtomicInteger acquired = new AtomicInteger();
-    LeaderElection election = new LeaderElection(new LeaderElection.Lock() {
+    Running running = run(new LeaderElection.Lock() {
       @Override
       public Optional<String> acquire(Duration ttl) {
         acquired.incrementAndGet();
@@ -56,9 +71,8 @@ class LeaderElectionTest {
       public void release(String lockId) {
         calls.add("release");
       }
-    }, "default", "x", TTL, listener);
-    Thread t = new Thread(election);
-    t.start();
+    });
+    LeaderElection election = running.election();
     await().atMost(Duration.ofSeconds(5)).until(() -> calls.contains("renew"));
     assertTrue(election.leading());
     renewFails.set(true);
@@ -68,14 +82,13 @@ class LeaderElectionTest {
     assertEquals("renew", calls.get(deposedAt - 1), calls.toString());
     assertFalse(calls.contains("release"), "a lost lock is not ours to release");
     await().atMost(Duration.ofSeconds(5)).until(() -> acquired.get() >= 2); // it keeps competing
-    election.stop();
-    t.join(5_000);
-    assertFalse(t.isAlive());
+    running.stop();
+    assertFalse(running.thread().isAlive());
   }
 
   @Test
   void stoppingALeaderStopsTheWorkThenReleasesTheLock() throws Exception {
-    LeaderElection election = new LeaderElection(new LeaderElection.Lock() {
+    Running running = run(new LeaderElection.Lock() {
       @Override
       public Optional<String> acquire(Duration ttl) {
         return Optional.of("id");
@@ -88,19 +101,17 @@ class LeaderElectionTest {
       public void release(String lockId) {
         calls.add("release");
       }
-    }, "default", "x", TTL, listener);
-    Thread t = new Thread(election);
-    t.start();
+    });
+    LeaderElection election = running.election();
     await().atMost(Duration.ofSeconds(5)).until(election::leading);
-    election.stop();
-    t.join(5_000);
+    running.stop();
     assertEquals(List.of("elected", "deposed", "release"), calls);
   }
 
   @Test
   void aForbiddenLockIsReportedAndRetriedWithoutLeading() throws Exception {
     AtomicInteger tries = new AtomicInteger();
-    LeaderElection election = new LeaderElection(new LeaderElection.Lock() {
+    Running running = run(new LeaderElection.Lock() {
       @Override
       public Optional<String> acquire(Duration ttl) throws IOException {
         tries.incrementAndGet();
@@ -112,15 +123,13 @@ class LeaderElectionTest {
 
       @Override
       public void release(String lockId) {}
-    }, "default", "x", TTL, listener);
-    Thread t = new Thread(election);
-    t.start();
+    });
+    LeaderElection election = running.election();
     await().atMost(Duration.ofSeconds(5)).until(() -> tries.get() >= 3);
     assertFalse(election.decided(), "a refused attempt decides nothing: not leader, not standby");
     assertTrue(election.problem().contains("403"), election.problem());
     assertFalse(election.leading());
-    election.stop();
-    t.join(5_000);
+    running.stop();
     assertTrue(calls.isEmpty(), calls.toString());
   }
 }

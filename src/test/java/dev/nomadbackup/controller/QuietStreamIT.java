@@ -18,14 +18,13 @@ import dev.nomadbackup.testing.FaultProxy;
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.LogCapture;
 import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * An event stream whose connection stays up but carries nothing, not even Nomad's heartbeat, is
@@ -33,13 +32,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * timeout (65 s in the operator); a proxy sends a heartbeat every 300 ms, so a healthy stream never
  * comes near it.
  */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class QuietStreamIT {
   private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
 
   @Test
-  void aStreamThatGoesQuietIsReopenedAndItsListingCatchesUp(NomadAgent agent) throws Exception {
-    TestNomad api = agent.api();
+  void aStreamThatGoesQuietIsReopenedAndItsListingCatchesUp(NomadAgent agent, TestNomad api) throws Exception {
     String before = Jobs.uniqueId("quiet-before");
     String during = Jobs.uniqueId("quiet-during");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
@@ -64,15 +62,14 @@ class QuietStreamIT {
         proxy.silenceStreams(); // the connection stays up; nothing comes through it any more
         api.run(Jobs.service(during, Jobs.optIn("@daily")));
         awaitPresent(() -> api.job("backup-" + during));
-        assertTrue(log.contains("WARN Event stream for all namespaces lost (Read timed out)"), log.lines().toString());
+        // the JDK's "Read timed out" in a WARN is the only sign that the read timeout, and not a
+        // closed connection, ended the stream; the wording around it is not checked
+        assertTrue(log.lines().stream().anyMatch(l -> l.startsWith("WARN") && l.contains("(Read timed out)")),
+            log.lines().toString());
         assertEquals(2, proxy.streamsOpened(), "one new stream after the silence");
         assertFalse(log.contains("==> JobRegistered: " + during + " ("),
             "the silenced stream delivered after all: the listing at reconnect is not what was tested");
         eventually(() -> assertTrue(controller.streaming()));
-      }
-    } finally {
-      for (String id : new String[] {before, during}) {
-        api.purgeWithBackup("default", id);
       }
     }
   }

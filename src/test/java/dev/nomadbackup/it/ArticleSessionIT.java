@@ -7,64 +7,51 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nomadbackup.testing.Jobs;
-import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The article's manual session, against a real agent: run, stop, run again, purge. */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class ArticleSessionIT {
 
   @Test
-  void backupFollowsTheJobThroughRunStopRunAndPurge(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void backupFollowsTheJobThroughRunStopRunAndPurge(TestNomad nomad, OperatorRun run) {
     String id = Jobs.uniqueId("example");
     String backupId = "backup-" + id;
-    try (OperatorRun run = OperatorRun.start(agent)) {
-      nomad.run(Jobs.service(id, Jobs.optIn("@daily"), "[\"dc1\", \"dc2\"]"));
+    nomad.run(Jobs.service(id, Jobs.optIn("@daily"), "[\"dc1\", \"dc2\"]"));
 
-      JsonNode backup = awaitPresent(() -> nomad.job(backupId));
-      assertEquals("batch", backup.path("Type").asText());
-      assertEquals("@daily", Jobs.cronOf(backup));
-      assertTrue(backup.path("Periodic").path("ProhibitOverlap").asBoolean());
-      assertEquals("true", backup.path("Meta").path("backup-operator-managed").asText());
-      assertEquals(id, backup.path("Meta").path("backup-operator-source").asText());
-      assertEquals(List.of("dc1", "dc2"), Jobs.strings(backup.path("Datacenters")));
-      eventually(() -> assertTrue(run.log.contains("==> JobRegistered: " + id + " (")));
-      eventually(() -> assertTrue(run.log.contains("Backup created: " + backupId)));
-      eventually(() -> assertTrue(run.log.contains("Skipped: " + backupId + " is managed by the operator")));
+    JsonNode backup = awaitPresent(() -> nomad.job(backupId));
+    assertEquals("batch", backup.path("Type").asText());
+    assertEquals("@daily", Jobs.cronOf(backup));
+    assertTrue(backup.path("Periodic").path("ProhibitOverlap").asBoolean());
+    assertEquals("true", backup.path("Meta").path("backup-operator-managed").asText());
+    assertEquals(id, backup.path("Meta").path("backup-operator-source").asText());
+    assertEquals(List.of("dc1", "dc2"), Jobs.strings(backup.path("Datacenters")));
+    eventually(() -> assertTrue(run.log.contains("==> JobRegistered: " + id + " (")));
+    eventually(() -> assertTrue(run.log.contains("Backup created: " + backupId)));
+    eventually(() -> assertTrue(run.log.contains("Skipped: " + backupId + " is managed by the operator")));
 
-      nomad.stop("default", id);
-      eventually(() -> assertTrue(nomad.job(backupId).isEmpty(), "backup still there after stop"));
-      assertTrue(run.log.contains("==> JobDeregistered: " + id));
-      assertTrue(run.log.contains("Backup removed: " + backupId));
+    nomad.stop("default", id);
+    eventually(() -> assertTrue(nomad.job(backupId).isEmpty(), "backup still there after stop"));
+    assertTrue(run.log.contains("==> JobDeregistered: " + id));
+    assertTrue(run.log.contains("Backup removed: " + backupId));
 
-      nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
-      awaitPresent(() -> nomad.job(backupId));
+    nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
+    awaitPresent(() -> nomad.job(backupId));
 
-      nomad.purge("default", id);
-      eventually(() -> assertTrue(nomad.job(backupId).isEmpty(), "backup still there after purge"));
-    } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", backupId);
-    }
+    nomad.purge("default", id);
+    eventually(() -> assertTrue(nomad.job(backupId).isEmpty(), "backup still there after purge"));
   }
 
   @Test
-  void aJobWithoutBackupMetaGetsNoBackup(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void aJobWithoutBackupMetaGetsNoBackup(TestNomad nomad, OperatorRun run) {
     String id = Jobs.uniqueId("plain");
-    try (OperatorRun run = OperatorRun.start(agent)) {
-      nomad.run(Jobs.service(id, Map.of("team", "web")));
-      eventually(() -> assertTrue(run.log.contains("--> Done: " + id + " (absent)")));
-      assertTrue(nomad.job("backup-" + id).isEmpty());
-    } finally {
-      nomad.purge("default", id);
-    }
+    nomad.run(Jobs.service(id, Map.of("team", "web")));
+    eventually(() -> assertTrue(run.log.contains("--> Done: " + id + " (absent)")));
+    assertTrue(nomad.job("backup-" + id).isEmpty());
   }
 }

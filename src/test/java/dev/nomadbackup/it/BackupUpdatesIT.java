@@ -7,76 +7,61 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nomadbackup.testing.Jobs;
-import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Changes to the source job's settings reach the backup; no change means no write. */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class BackupUpdatesIT {
 
   @Test
-  void changedScheduleUpdatesUnchangedJobWritesNothingAndOptOutRemoves(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void changedScheduleUpdatesUnchangedJobWritesNothingAndOptOutRemoves(TestNomad nomad, OperatorRun run) {
     String id = Jobs.uniqueId("app");
     String backupId = "backup-" + id;
-    try (OperatorRun run = OperatorRun.start(agent)) {
-      nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
-      JsonNode first = awaitPresent(() -> nomad.job(backupId));
+    nomad.run(Jobs.service(id, Jobs.optIn("@daily")));
+    JsonNode first = awaitPresent(() -> nomad.job(backupId));
 
-      nomad.run(Jobs.service(id, Jobs.optIn("0 2 * * *")));
-      JsonNode updated =
-          awaitPresent(() -> nomad.job(backupId).filter(b -> Jobs.cronOf(b).equals("0 2 * * *")));
-      assertTrue(updated.path("JobModifyIndex").asLong() > first.path("JobModifyIndex").asLong());
-      eventually(() -> assertTrue(run.log.contains("Backup updated: " + backupId)));
+    nomad.run(Jobs.service(id, Jobs.optIn("0 2 * * *")));
+    JsonNode updated =
+        awaitPresent(() -> nomad.job(backupId).filter(b -> Jobs.cronOf(b).equals("0 2 * * *")));
+    assertTrue(updated.path("JobModifyIndex").asLong() > first.path("JobModifyIndex").asLong());
+    eventually(() -> assertTrue(run.log.contains("Backup updated: " + backupId)));
 
-      // Same settings, new version of the source (another image): the backup stays as it is.
-      long doneBefore = run.log.count("--> Done: " + id + " (unchanged)");
-      nomad.run(Jobs.service(id, Jobs.optIn("0 2 * * *")).replace("redis:7", "redis:7.2"));
-      eventually(() -> assertTrue(run.log.count("--> Done: " + id + " (unchanged)") > doneBefore));
-      assertEquals(
-          updated.path("JobModifyIndex").asLong(),
-          nomad.job(backupId).orElseThrow().path("JobModifyIndex").asLong(),
-          "an unchanged backup must not be written again");
+    // Same settings, new version of the source (another image): the backup stays as it is.
+    long doneBefore = run.log.count("--> Done: " + id + " (unchanged)");
+    nomad.run(Jobs.service(id, Jobs.optIn("0 2 * * *")).replace("redis:7", "redis:7.2"));
+    eventually(() -> assertTrue(run.log.count("--> Done: " + id + " (unchanged)") > doneBefore));
+    assertEquals(
+        updated.path("JobModifyIndex").asLong(),
+        nomad.job(backupId).orElseThrow().path("JobModifyIndex").asLong(),
+        "an unchanged backup must not be written again");
 
-      Map<String, String> optOut = Jobs.optIn("0 2 * * *");
-      optOut.put("auto-backup", "false");
-      nomad.run(Jobs.service(id, optOut));
-      eventually(() -> assertTrue(nomad.job(backupId).isEmpty(), "backup still there after opting out"));
-    } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", backupId);
-    }
+    Map<String, String> optOut = Jobs.optIn("0 2 * * *");
+    optOut.put("auto-backup", "false");
+    nomad.run(Jobs.service(id, optOut));
+    eventually(() -> assertTrue(nomad.job(backupId).isEmpty(), "backup still there after opting out"));
   }
 
   @Test
-  void anInvalidCronIsReportedWithTheJobAndTheOperatorCarriesOn(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void anInvalidCronIsReportedWithTheJobAndTheOperatorCarriesOn(TestNomad nomad, OperatorRun run) {
     String bad = Jobs.uniqueId("badcron");
     String good = Jobs.uniqueId("goodcron");
-    try (OperatorRun run = OperatorRun.start(agent)) {
-      nomad.run(Jobs.service(bad, Jobs.optIn("every day at noon")));
-      eventually(() -> assertTrue(run.log.lines().stream().anyMatch(
-          l -> l.startsWith("ERROR") && l.contains(bad) && l.toLowerCase().contains("cron"))));
-      assertTrue(nomad.job("backup-" + bad).isEmpty());
+    nomad.run(Jobs.service(bad, Jobs.optIn("every day at noon")));
+    eventually(() -> assertTrue(run.log.lines().stream().anyMatch(
+        l -> l.startsWith("ERROR") && l.contains(bad) && l.toLowerCase().contains("cron"))));
+    assertTrue(nomad.job("backup-" + bad).isEmpty());
 
-      nomad.run(Jobs.service(good, Jobs.optIn("@hourly")));
-      awaitPresent(() -> nomad.job("backup-" + good));
-    } finally {
-      nomad.purge("default", bad);
-      nomad.purgeWithBackup("default", good);
-    }
+    nomad.run(Jobs.service(good, Jobs.optIn("@hourly")));
+    awaitPresent(() -> nomad.job("backup-" + good));
   }
 
   @Test
-  void settingsDeclaredOnceInATaskCountLikeJobMeta(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void settingsDeclaredOnceInATaskCountLikeJobMeta(TestNomad nomad, OperatorRun run) {
     String id = Jobs.uniqueId("taskmeta");
-    String hcl = """
+    nomad.run("""
         job "%s" {
           datacenters = ["dc1"]
           group "db" {
@@ -93,14 +78,9 @@ class BackupUpdatesIT {
             }
           }
         }
-        """.formatted(id);
-    try (OperatorRun run = OperatorRun.start(agent)) {
-      nomad.run(hcl);
-      JsonNode backup = awaitPresent(() -> nomad.job("backup-" + id));
-      assertEquals("@weekly", Jobs.cronOf(backup));
-      assertTrue(backup.toString().contains("orders"), "the target database reaches the backup job");
-    } finally {
-      nomad.purgeWithBackup("default", id);
-    }
+        """.formatted(id));
+    JsonNode backup = awaitPresent(() -> nomad.job("backup-" + id));
+    assertEquals("@weekly", Jobs.cronOf(backup));
+    assertTrue(backup.toString().contains("orders"), "the target database reaches the backup job");
   }
 }

@@ -15,6 +15,7 @@ import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.LogCapture;
 import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.OperatorTestExtension;
 import dev.nomadbackup.testing.TestNomad;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Faults between the operator and a real Nomad: Nomad missing at start, restarting, going quiet,
@@ -49,6 +51,10 @@ class FaultsIT {
   static final Duration CONVERGE = Duration.ofSeconds(60);
 
   static DedicatedNomadAgent agent;
+
+  @RegisterExtension final OperatorTestExtension cleanup = new OperatorTestExtension();
+  /** What each test runs on the agent, purged after it; made per test, once the agent is up. */
+  final TestNomad nomad = cleanup.track(agent.api());
 
   @BeforeAll
   static void startAgent() {
@@ -84,7 +90,6 @@ class FaultsIT {
 
   @Test
   void nomadDownAtStartIsRetriedWithCappedBackoffAndTheOperatorConvergesWhenItAppears() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("down");
     nomad.run(Jobs.service(p + "-1", Jobs.optIn("@daily")));
     nomad.run(Jobs.service(p + "-2", Map.of("team", "web")));
@@ -92,7 +97,11 @@ class FaultsIT {
     OperatorRun.Starting starting = OperatorRun.startInBackground(agent, Map.of("OPERATOR_STARTUP_TIMEOUT", "2m"));
     LogCapture log = starting.log();
     try {
-      eventually(CONVERGE, () -> assertTrue(log.count("is not usable yet") >= 3, log.lines().toString()));
+      // The retry lines (WARN, naming Nomad's address, the delay as their last word) are the only
+      // sign of each attempt while Nomad is away: they are found by those stable parts, not by
+      // their wording.
+      String address = agent.address().toString();
+      eventually(CONVERGE, () -> assertTrue(retries(log, address).size() >= 3, log.lines().toString()));
       assertFalse(starting.run().isDone(), "the operator must not report itself started without Nomad");
       assertFalse(log.contains("Watching job events"), "no event stream without Nomad");
       List<String> whileDown = log.lines();
@@ -104,9 +113,9 @@ class FaultsIT {
 
         // One line per attempt, each announcing a delay no shorter than the one before and at most
         // 30 s, and the next attempt no sooner than announced: no flood while Nomad is away.
-        List<LogCapture.Entry> tries = log.matching("is not usable yet");
+        List<LogCapture.Entry> tries = retries(log, address);
         List<Duration> announced = new ArrayList<>();
-        Pattern next = Pattern.compile("next try in (\\S+)$");
+        Pattern next = Pattern.compile("(\\S+)$");
         for (LogCapture.Entry e : tries) {
           Matcher m = next.matcher(e.message());
           assertTrue(m.find(), e.message());
@@ -121,7 +130,7 @@ class FaultsIT {
         }
         List<String> noisy = whileDown.stream()
             .filter(l -> l.startsWith("WARN") || l.startsWith("ERROR"))
-            .filter(l -> !l.contains("is not usable yet"))
+            .filter(l -> !(l.startsWith("WARN") && l.contains(address)))
             .toList();
         assertEquals(List.of(), noisy, "only the retry lines while Nomad is down");
         System.out.printf("[faults] Nomad down at start: %d attempts logged, delays announced %s%n",
@@ -136,15 +145,11 @@ class FaultsIT {
       if (!agent.running()) {
         agent.start();
       }
-      nomad.purge("default", p + "-1");
-      nomad.purge("default", "backup-" + p + "-1");
-      nomad.purge("default", p + "-2");
     }
   }
 
   @Test
   void nomadRestartingMidStreamEndsWithExactlyTheRightBackups() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("restart");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy))) {
@@ -156,8 +161,7 @@ class FaultsIT {
 
       assertEquals(200, health(run));
       agent.stop();
-      eventually(CONVERGE, () -> assertTrue(run.log.contains("Event stream for all namespaces lost")));
-      eventually(CONVERGE, () -> assertEquals(503, health(run), "ready while Nomad is away"));
+      eventually(CONVERGE, () -> assertEquals(503, health(run), "ready while Nomad is away: the loss went unnoticed"));
       proxy.down(); // the operator stays away while the jobs change on the restarted agent
       agent.start();
       nomad.purge("default", p + "-1");
@@ -182,10 +186,7 @@ class FaultsIT {
       assertTrue(proxy.streamsOpened() > streams, "the operator reconnected");
       eventually(CONVERGE, () -> assertEquals(200, health(run), "ready again"));
       assertOnlyBackupsWritten(proxy, p);
-      System.out.printf("[faults] Nomad restart: %d reconnect lines while it was away, %d streams opened%n",
-          run.log.count("Event stream for all namespaces lost"), proxy.streamsOpened());
-    } finally {
-      purgeAll(nomad, p);
+      System.out.printf("[faults] Nomad restart: %d streams opened%n", proxy.streamsOpened());
     }
   }
 
@@ -212,7 +213,6 @@ class FaultsIT {
 
   @Test
   void aReaderThatNomadDropsAfterTheBufferOverflowedRelistsAndMissesNothing() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("paused");
     int changes = 3 * EVENT_BUFFER;
     try (FaultProxy proxy = FaultProxy.start(agent.address());
@@ -243,14 +243,11 @@ class FaultsIT {
           .count();
       assertTrue(unseen > 0, "every event arrived after all: the test did not overflow the buffer");
       System.out.printf("[faults] paused reader: %d of %d registrations never arrived as events%n", unseen, changes);
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
   @Test
   void eventsLostOnAStreamThatStaysUpAreRepairedByTheResync() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("lost");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy, "OPERATOR_RESYNC_INTERVAL", "2s"))) {
@@ -273,14 +270,11 @@ class FaultsIT {
       assertEquals(opened, proxy.streamsOpened(), "the stream stayed up: the resync did the repair");
       assertFalse(run.log.contains("==> JobRegistered: " + p + "-new ("), "the event got through");
       assertFalse(run.log.contains("==> JobDeregistered: " + p + "-gone ("), "the event got through");
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
   @Test
   void errorsAndTimeoutsOnParseRegisterAndDeregisterAreRetriedWithoutDuplicatesOrLeaks() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("flaky");
     int workers = 4;
     Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
@@ -351,14 +345,12 @@ class FaultsIT {
         });
       } finally {
         proxy.close();
-        purgeAll(nomad, p);
       }
     }
   }
 
   @Test
   void linesThatMakeNoSenseAreLoggedAndSkippedAndTheRestOfTheBatchIsHandled() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("garbled");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy))) {
@@ -373,6 +365,7 @@ class FaultsIT {
       }
       JsonNode c = nomad.job(p + "-c").orElseThrow();
       long index = c.path("ModifyIndex").asLong();
+      int linesBefore = run.log.lines().size();
       proxy.inject("{\"Index\":" + index + ",\"Events\":[{\"Topic\":\"Job\",");
       proxy.inject("this is not JSON");
       proxy.inject("[\"a\",\"list\"]");
@@ -389,22 +382,21 @@ class FaultsIT {
 
       eventually(CONVERGE, () -> assertEquals(Set.of(p + "-seen", p + "-a", p + "-b", p + "-c"),
           Backups.running(nomad, "default", p).keySet()));
-      assertEquals(3, run.log.count("WARN Skipped a line of the event stream"), run.log.lines().toString());
-      assertTrue(run.log.contains("WARN Event stream: unknown event type \"JobSomethingNew\""));
-      assertTrue(run.log.contains("WARN Event stream: JobRegistered event at index " + index + " names no job"));
-      assertTrue(run.log.contains("WARN Event stream: event 3 at index " + index + " is not a JSON object"));
-      assertTrue(run.log.contains("WARN Event stream: JobRegistered event for " + p + "-a at index " + index
-          + " carries no job payload"));
-      assertTrue(run.log.contains("WARN Event stream: JobRegistered event for " + p + "-b at index " + index
-          + " carries no job payload"));
+      // Each of the three unreadable lines and the five bad events is reported once, as a WARN: the
+      // only sign that it was noticed rather than dropped unseen. What the reports say is
+      // EventStreamParserTest's business; here only their number and what they name are checked.
+      List<String> warnings = run.log.lines().subList(linesBefore, run.log.lines().size()).stream()
+          .filter(l -> l.startsWith("WARN")).toList();
+      assertEquals(3 + 5, warnings.size(), warnings.toString());
+      for (String named : List.of("\"JobSomethingNew\"", p + "-a ", p + "-b ")) {
+        assertEquals(1, warnings.stream().filter(l -> l.contains(named)).count(), named + " in " + warnings);
+      }
       assertEquals(opened, proxy.streamsOpened(), "bad lines must not cost the connection");
 
       proxy.dropEvents(false);
       nomad.run(Jobs.service(p + "-after", Jobs.optIn("@daily")));
       eventually(CONVERGE, () -> assertTrue(Backups.running(nomad, "default", p).containsKey(p + "-after")));
       assertTrue(run.log.contains("==> JobRegistered: " + p + "-after ("), "the stream still delivers");
-    } finally {
-      purgeAll(nomad, p);
     }
   }
 
@@ -418,7 +410,6 @@ class FaultsIT {
    */
   @Test
   void aJobReadOnItsEventIsSeenAsTheEventReportsIt() throws Exception {
-    TestNomad nomad = agent.api();
     String p = Jobs.uniqueId("race");
     try (FaultProxy proxy = FaultProxy.start(agent.address());
         OperatorRun run = OperatorRun.start(agent, via(proxy))) {
@@ -432,9 +423,12 @@ class FaultsIT {
       assertFalse(run.log.contains("--> Done: " + p + "-1 (absent)"), "a new job was taken for gone");
       System.out.printf("[faults] reads before commit: %d stale answers served, all 5 backups made%n",
           proxy.staleReadsServed());
-    } finally {
-      purgeAll(nomad, p);
     }
+  }
+
+  /** The WARN lines of attempts to reach Nomad at {@code address}. */
+  static List<LogCapture.Entry> retries(LogCapture log, String address) {
+    return log.entries().stream().filter(e -> e.level().equals("WARN") && e.message().contains(address)).toList();
   }
 
   /** A duration as the operator logs it ({@code 1s}, {@code 1m30s}, {@code 500ms}). */
@@ -465,14 +459,5 @@ class FaultsIT {
             && !n.startsWith("ForkJoinPool") && !n.startsWith("Attach Listener"))
         .sorted()
         .toList();
-  }
-
-  static void purgeAll(TestNomad nomad, String prefix) {
-    for (JsonNode stub : nomad.jobs("default")) {
-      String id = stub.path("ID").asText();
-      if (id.startsWith(prefix) || id.startsWith("backup-" + prefix) || id.startsWith("restore-" + prefix)) {
-        nomad.purge("default", id);
-      }
-    }
   }
 }

@@ -8,28 +8,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorProcess;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Two operators, one lock: only the leader writes; when it dies without a word (kill -9) the other
  * takes over once the lock expires, and when it stops cleanly the other takes over at once.
  */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class HighAvailabilityIT {
   private static final Duration TTL = Duration.ofSeconds(10);
   /** An unrenewed lock is free after about 2 × TTL plus the lock delay (= TTL); a standby asks every 5 s. */
   private static final Duration FAILOVER = TTL.multipliedBy(2).plus(TTL).plusSeconds(5 + 10);
 
   @Test
-  void standbyTakesOverWhenTheLeaderIsKilledAndNeverBothWrite(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void standbyTakesOverWhenTheLeaderIsKilledAndNeverBothWrite(NomadAgent agent, TestNomad nomad) throws Exception {
     String lockPath = "nomad-backup-operator/" + Jobs.uniqueId("ha");
     Map<String, String> env = new HashMap<>(agent.operatorEnv());
     env.put("OPERATOR_LOCK_PATH", lockPath);
@@ -67,10 +65,6 @@ class HighAvailabilityIT {
         // a clean stop hands over at once: no waiting for the TTL
         assertEquals(0, b.terminate(Duration.ofSeconds(20)), b.log());
         assertTrue(b.log().contains("Released the leader lock"), b.log());
-      }
-    } finally {
-      for (String id : new String[] {before, after}) {
-        nomad.purgeWithBackup("default", id);
       }
     }
   }

@@ -8,21 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A job's backup lives in the job's own namespace, and only there. */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class NamespacesIT {
 
   @Test
-  void backupIsCreatedInTheSourcesNamespaceOnly(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void backupIsCreatedInTheSourcesNamespaceOnly(NomadAgent agent, TestNomad nomad) throws Exception {
     String namespace = Jobs.uniqueId("team-a");
-    nomad.createNamespace(namespace);
+    nomad.createNamespace(namespace); // before the operator starts, as it always was here
     String id = Jobs.uniqueId("db");
     try (OperatorRun run = OperatorRun.start(agent)) {
       nomad.run(namespace, Jobs.service(id, Jobs.optIn("@daily")));
@@ -33,8 +31,6 @@ class NamespacesIT {
 
       nomad.stop(namespace, id);
       eventually(() -> assertTrue(nomad.job(namespace, "backup-" + id).isEmpty()));
-    } finally {
-      nomad.purgeWithBackup(namespace, id);
     }
   }
 
@@ -65,8 +61,7 @@ class NamespacesIT {
   }
 
   @Test
-  void operatorWatchingOneNamespaceLeavesOthersAlone(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void operatorWatchingOneNamespaceLeavesOthersAlone(NomadAgent agent, TestNomad nomad) throws Exception {
     String watched = Jobs.uniqueId("watched");
     String other = Jobs.uniqueId("other");
     nomad.createNamespace(watched);
@@ -79,9 +74,6 @@ class NamespacesIT {
       awaitPresent(() -> nomad.job(watched, "backup-" + inWatched));
       assertTrue(run.idle(java.time.Duration.ofSeconds(10)));
       assertTrue(nomad.job(other, "backup-" + inOther).isEmpty());
-    } finally {
-      nomad.purgeWithBackup(watched, inWatched);
-      nomad.purge(other, inOther);
     }
   }
 }

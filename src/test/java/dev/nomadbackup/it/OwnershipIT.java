@@ -8,20 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorRun;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A user's own job that happens to be called backup-<id> is never touched. */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class OwnershipIT {
 
   @Test
-  void usersOwnBackupJobSurvivesEverythingThatHappensToTheSource(NomadAgent agent) throws Exception {
-    TestNomad nomad = agent.api();
+  void usersOwnBackupJobSurvivesEverythingThatHappensToTheSource(NomadAgent agent, TestNomad nomad) throws Exception {
     String id = Jobs.uniqueId("foo");
     String backupId = "backup-" + id;
     nomad.run(Jobs.service(backupId, Map.of("owner", "me")));
@@ -35,15 +34,12 @@ class OwnershipIT {
 
       nomad.purge("default", id);
       eventually(() -> assertTrue(run.log.count("Left alone: " + backupId) >= 2));
-      assertTrue(run.idle(java.time.Duration.ofSeconds(10)));
+      assertTrue(run.idle(Duration.ofSeconds(10)));
 
       JsonNode users = nomad.job(backupId).orElseThrow();
       assertEquals(userIndex, users.path("JobModifyIndex").asLong(), "the user's job was rewritten");
       assertFalse(users.path("Stop").asBoolean(), "the user's job was stopped");
       assertEquals("me", users.path("Meta").path("owner").asText());
-    } finally {
-      nomad.purge("default", id);
-      nomad.purge("default", backupId);
     }
   }
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
 import dev.nomadbackup.testing.OperatorProcess;
+import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,18 +17,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The container's runtime without a container: scripts/runtime-image (which the Dockerfile runs)
  * makes the jlink runtime and launcher, and the operator runs on it against the real agent.
  */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class RuntimeImageIT {
   private static final Path RUNTIME = Path.of("target", "runtime").toAbsolutePath();
 
   @Test
-  void operatorRunsOnTheCutDownRuntime(NomadAgent agent) throws Exception {
+  void operatorRunsOnTheCutDownRuntime(NomadAgent agent, TestNomad nomad) throws Exception {
     Process build = new ProcessBuilder("scripts/runtime-image", OperatorProcess.JAR.toString(), RUNTIME.toString())
         .redirectErrorStream(true).start();
     String buildLog = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -37,7 +36,6 @@ class RuntimeImageIT {
     System.out.printf("[runtime-image] %s, size %d MiB%n", buildLog.lines().filter(l -> l.contains("modules")).findFirst().orElse(""),
         sizeOf(RUNTIME) >> 20);
 
-    TestNomad nomad = agent.api();
     String id = Jobs.uniqueId("jlinked");
     try (OperatorProcess op = OperatorProcess.start("runtime-image",
         List.of(RUNTIME.resolve("bin/nomad-backup-operator").toString()), agent.operatorEnv())) {
@@ -47,8 +45,6 @@ class RuntimeImageIT {
       System.out.printf("[runtime-image] operator idle RSS: %d MiB%n", rssKib(op.pid()) >> 10);
       assertTrue(op.log().contains("Backup created: backup-" + id), op.log());
       assertEquals(0, op.terminate(Duration.ofSeconds(20)), op.log());
-    } finally {
-      nomad.purgeWithBackup("default", id);
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.nomadbackup.testing.NomadJobBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,10 +16,10 @@ class JobCacheTest {
   private static final JobKey DB = new JobKey("default", "db");
 
   private static NomadJob job(String id, long jobModifyIndex, long modifyIndex, boolean complete) {
-    return new NomadJob("default", id, Optional.empty(), "service", false, "pending", List.of("dc1"),
-        complete ? Optional.of("europe") : Optional.empty(), Map.of("auto-backup", "true"),
-        complete ? List.of(new NomadJob.PlacedMeta("group \"g\"", Map.of("size", "l"))) : List.of(),
-        jobModifyIndex, modifyIndex, complete);
+    return NomadJobBuilder.job(id).status("pending").datacenters("dc1").meta(Map.of("auto-backup", "true"))
+        .region(complete ? Optional.of("europe") : Optional.empty())
+        .innerMeta(complete ? List.of(new NomadJob.PlacedMeta("group \"g\"", Map.of("size", "l"))) : List.of())
+        .indexes(jobModifyIndex, modifyIndex).complete(complete).build();
   }
 
   private static JobList listing(long index, NomadJob... jobs) {

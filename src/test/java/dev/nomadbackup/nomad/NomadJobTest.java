@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nomadbackup.testing.NomadJobBuilder;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -41,8 +42,7 @@ class NomadJobTest {
 
   @Test
   void aRegistrationMovesBothIndexes() {
-    NomadJob job = new NomadJob("default", "db", Optional.empty(), "batch", false, "", List.of(), Optional.empty(),
-        Map.of(), List.of(), 3);
+    NomadJob job = NomadJobBuilder.job("db").type("batch").status("").index(3).build();
     NomadJob registered = job.registeredAt(20);
     assertEquals(20, registered.jobModifyIndex());
     assertEquals(20, registered.modifyIndex());

@@ -13,7 +13,8 @@ import com.hashicorp.nomad.apimodel.UpdateStrategy;
 import com.hashicorp.nomad.javasdk.NomadApiClient;
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.NomadAgent;
-import dev.nomadbackup.testing.NomadAgentExtension;
+import dev.nomadbackup.testing.OperatorTest;
+import dev.nomadbackup.testing.TestNomad;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,13 +22,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * nomad-sdk 0.11 runs here on patched jackson, httpclient and bouncycastle: proof that it still
  * talks to a current Nomad, and that the plain-HTTP calls beside it see the same cluster.
  */
-@ExtendWith(NomadAgentExtension.class)
+@OperatorTest
 class NomadSdkCompatibilityIT {
 
   @Test
@@ -67,11 +67,11 @@ class NomadSdkCompatibilityIT {
   }
 
   @Test
-  void eventStreamShowsTheRegistrationOfAJob(NomadAgent agent) throws Exception {
+  void eventStreamShowsTheRegistrationOfAJob(NomadAgent agent, TestNomad nomad) throws Exception {
     try (NomadClient client = NomadClient.create(agent.config(), 4)) {
       String id = Jobs.uniqueId("streamed");
       long index = client.listJobs("*").index();
-      agent.api().run(Jobs.service(id, java.util.Map.of()));
+      nomad.run(Jobs.service(id, java.util.Map.of()));
       EventStreamParser parser = new EventStreamParser(new ObjectMapper());
       boolean seen = false;
       try (InputStream in = client.openJobEvents("*", index, Duration.ofSeconds(20));
@@ -82,8 +82,6 @@ class NomadSdkCompatibilityIT {
             seen |= e.type().equals("JobRegistered") && e.key().jobId().equals(id);
           }
         }
-      } finally {
-        agent.api().purge("default", id);
       }
       assertTrue(seen, "JobRegistered for " + id + " on /v1/event/stream");
     }

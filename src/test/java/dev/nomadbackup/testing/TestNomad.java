@@ -24,26 +24,32 @@ public final class TestNomad {
 
   private final URI address;
   private final Optional<String> token;
+  private final Optional<JobLedger> ledger;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   TestNomad(URI address, Optional<String> token) {
+    this(address, token, Optional.empty());
+  }
+
+  private TestNomad(URI address, Optional<String> token, Optional<JobLedger> ledger) {
     this.address = address;
     this.token = token;
+    this.ledger = ledger;
   }
 
   public TestNomad withToken(String other) {
-    return new TestNomad(address, Optional.of(other));
+    return new TestNomad(address, Optional.of(other), ledger);
+  }
+
+  /** This client, noting in {@code jobs} every job it runs or registers. */
+  TestNomad noting(JobLedger jobs) {
+    return new TestNomad(address, token, Optional.of(jobs));
   }
 
   /** {@code nomad job run}: parses the HCL in {@code namespace} and registers it. Returns the job ID. */
   public String run(String namespace, String hcl) {
-    ObjectNode parseBody = JSON.createObjectNode().put("JobHCL", hcl).put("Canonicalize", true);
-    JsonNode job = send("POST", "/v1/jobs/parse?namespace=" + enc(namespace), parseBody);
-    ObjectNode register = JSON.createObjectNode();
-    register.set("Job", job);
-    send("POST", "/v1/jobs?namespace=" + enc(namespace), register);
-    return job.path("ID").asText();
+    return register(namespace, parse(namespace, hcl));
   }
 
   public String run(String hcl) {
@@ -61,6 +67,7 @@ public final class TestNomad {
    * unchanged. Returns the job ID.
    */
   public String register(String namespace, JsonNode job) {
+    ledger.ifPresent(l -> l.ran(this, namespace, job.path("ID").asText()));
     ObjectNode register = JSON.createObjectNode();
     register.set("Job", job);
     send("POST", "/v1/jobs?namespace=" + enc(namespace), register);
@@ -83,7 +90,10 @@ public final class TestNomad {
     }
   }
 
-  /** Purges a job and its backup job, as a test's clean-up does. */
+  /**
+   * Purges a job and its backup job. Tests need not clean up this way: a client from {@link
+   * OperatorTestExtension} purges what it ran after each test.
+   */
   public void purgeWithBackup(String namespace, String id) {
     purge(namespace, id);
     purge(namespace, "backup-" + id);
