@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * A Nomad agent process from the pinned binary: a single server on free loopback ports, with its
  * data dir and log under {@code target/}. Server-only by default (no client is needed to register
  * jobs, stream events or launch periodic children); {@code -Dnomad.test.mode=dev} runs it with a
- * client as {@code nomad agent -dev} would.
+ * client as {@code nomad agent -dev} would. {@link #withRawExecClient} makes one that runs tasks:
+ * a client with the {@code raw_exec} driver, up once its node is ready.
  */
 final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private static final Duration START_DEADLINE = Duration.ofSeconds(90);
@@ -33,6 +34,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private final boolean acl;
   private final String extraConfig;
   private final String serverConfig;
+  private boolean rawExecClient;
   private Process process;
   private URI address;
   private Optional<String> token = Optional.empty();
@@ -52,6 +54,16 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     this.acl = acl;
     this.extraConfig = extraConfig;
     this.serverConfig = serverConfig;
+  }
+
+  /**
+   * Makes this agent a client too, with the {@code raw_exec} driver on: tasks run as host
+   * processes with the agent's environment. {@link #launch()} then also waits until the node is
+   * ready with that driver. Call before {@link #prepare()}.
+   */
+  LocalNomadAgent withRawExecClient() {
+    this.rawExecClient = true;
+    return this;
   }
 
   void start() throws IOException, InterruptedException {
@@ -114,32 +126,91 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
           bootstrap_expect = 1
           %s
         }
-        client {
-          enabled = %s
-        }
+        %s
         acl {
           enabled = %s
         }
         %s
         """
-            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, serverConfig, dev, acl, extraConfig);
+            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, serverConfig, clientConfig(dev), acl,
+                extraConfig);
     Files.writeString(home.resolve("agent.hcl"), config);
     address = URI.create("http://127.0.0.1:" + http);
     Files.deleteIfExists(log());
   }
 
+  private String clientConfig(boolean dev) {
+    if (!rawExecClient) {
+      return "client {\n  enabled = " + dev + "\n}";
+    }
+    // The cloud fingerprinters only probe metadata addresses that a test machine lacks.
+    return """
+        client {
+          enabled = true
+          options {
+            "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+          }
+        }
+        plugin "raw_exec" {
+          config {
+            enabled = true
+          }
+        }
+        """;
+  }
+
   /** Starts Nomad on the prepared (or previous) data dir and ports, and waits for a leader. */
   synchronized void launch() throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), "agent", "-config=" + home.resolve("agent.hcl")));
-    process =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+    if (rawExecClient) {
+      // With AWS_CA_BUNDLE set, the client dies in fingerprinting ("failed to setup IMDS client").
+      builder.environment().remove("AWS_CA_BUNDLE");
+    }
+    process = builder.start();
     awaitLeader();
     if (!acl || token.isPresent()) {
       awaitKeyring();
     }
+    if (rawExecClient) {
+      awaitRawExecNode();
+    }
+  }
+
+  /**
+   * Waits until this agent's node is {@code ready} and eligible with {@code raw_exec} detected and
+   * healthy. It registers only once the keyring exists, so this takes some seconds after the leader.
+   */
+  private void awaitRawExecNode() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    AtomicReference<String> last = new AtomicReference<>("no node registered");
+    awaitStart(() -> {
+      if (!process.isAlive()) {
+        throw new IOException("Nomad exited with " + process.exitValue() + "; see " + log() + "\n" + tail(30));
+      }
+      com.fasterxml.jackson.databind.JsonNode nodes;
+      try {
+        nodes = json.readTree(send("GET", "/v1/nodes", null));
+      } catch (IOException e) {
+        last.set(e.getMessage());
+        return false;
+      }
+      for (com.fasterxml.jackson.databind.JsonNode node : nodes) {
+        com.fasterxml.jackson.databind.JsonNode rawExec = node.path("Drivers").path("raw_exec");
+        boolean ready = "ready".equals(node.path("Status").asText())
+            && "eligible".equals(node.path("SchedulingEligibility").asText());
+        if (ready && rawExec.path("Detected").asBoolean() && rawExec.path("Healthy").asBoolean()) {
+          return true;
+        }
+        last.set("node " + node.path("Name").asText() + " is " + node.path("Status").asText()
+            + ", raw_exec " + (rawExec.isMissingNode() ? "not fingerprinted" : rawExec.path("HealthDescription").asText()));
+      }
+      return false;
+    }, () -> "no ready node with raw_exec after " + START_DEADLINE + " (" + last.get() + "); see " + log() + "\n"
+        + tail(30));
   }
 
   /**
