@@ -36,7 +36,8 @@ public final class MariaDbServer {
   private final Path server;
   private final Path client;
   private final int port;
-  private final String password = UUID.randomUUID().toString();
+  /** With quotes, a dollar and a backslash, which must reach the dump tool unchanged. */
+  private final String password = "p\"w'$HOME\\${x}-" + UUID.randomUUID();
   private Process process;
 
   private MariaDbServer(Path home, Path server, Path client, int port) {
@@ -124,7 +125,7 @@ public final class MariaDbServer {
         GRANT ALL PRIVILEGES ON *.* TO 'nomadtest'@'%%' WITH GRANT OPTION;
         CREATE USER IF NOT EXISTS 'nomadtest_trusted'@'%%';
         GRANT ALL PRIVILEGES ON *.* TO 'nomadtest_trusted'@'%%';
-        """.formatted(password));
+        """.formatted(password.replace("\\", "\\\\").replace("'", "\\'")));
     LocalServers.chown(home, SYSTEM_USER);
     List<String> userFlag = LocalServers.root() ? List.of("--user=" + SYSTEM_USER) : List.of();
     Path installDb = LocalServers.onPath("mariadb-install-db", "mysql_install_db")

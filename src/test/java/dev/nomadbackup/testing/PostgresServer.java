@@ -42,7 +42,8 @@ public final class PostgresServer {
   private final Path bin;
   private final Path psql;
   private final int port;
-  private final String password = UUID.randomUUID().toString();
+  /** With quotes, a dollar and a backslash, which must reach the dump tool unchanged. */
+  private final String password = "p\"w'$HOME\\${x}-" + UUID.randomUUID();
   private Process process;
 
   private PostgresServer(Path home, Path bin, Path psql, int port) {
