@@ -34,10 +34,11 @@ public final class BatchRuns {
   private BatchRuns() {}
 
   /**
-   * One finished run: the child job, its allocation's {@code ClientStatus}, and what the task
-   * printed.
+   * One finished run: the child job, its allocation's {@code ClientStatus}, its task events (one
+   * line each: task, type, message), and what the task printed.
    */
-  public record Run(String childJobId, String allocId, String clientStatus, String stdout, String stderr) {
+  public record Run(String childJobId, String allocId, String clientStatus, String events, String stdout,
+      String stderr) {
     public boolean complete() {
       return "complete".equals(clientStatus);
     }
@@ -48,7 +49,8 @@ public final class BatchRuns {
 
     /** For assertion messages. */
     public String describe() {
-      return childJobId + " " + clientStatus + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+      return childJobId + " " + clientStatus + "\n--- task events\n" + events + "\n--- stdout\n" + stdout
+          + "--- stderr\n" + stderr;
     }
   }
 
@@ -111,7 +113,14 @@ public final class BatchRuns {
           + nomad.send("GET", "/v1/job/" + enc(child) + "/allocations?namespace=" + enc(namespace), null), e);
     }
     String allocId = alloc.get().path("ID").asText();
-    return new Run(child, allocId, alloc.get().path("ClientStatus").asText(),
+    StringBuilder events = new StringBuilder();
+    alloc.get().path("TaskStates").fields().forEachRemaining(state -> {
+      for (JsonNode event : state.getValue().path("Events")) {
+        events.append(state.getKey()).append(": ").append(event.path("Type").asText()).append(": ")
+            .append(event.path("DisplayMessage").asText()).append('\n');
+      }
+    });
+    return new Run(child, allocId, alloc.get().path("ClientStatus").asText(), events.toString(),
         log(agent, allocId, task, "stdout"), log(agent, allocId, task, "stderr"));
   }
 

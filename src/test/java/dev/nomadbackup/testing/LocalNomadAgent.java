@@ -74,6 +74,9 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
       send("POST", "/v1/acl/bootstrap", "{\"BootstrapSecret\":\"" + secret + "\"}");
       token = Optional.of(secret);
       awaitKeyring();
+      if (rawExecClient) {
+        awaitRawExecNode(); // reading the nodes takes the token
+      }
     }
   }
 
@@ -150,6 +153,14 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
           options {
             "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
           }
+          # a template that cannot read a variable fails its task in seconds, not after ~5 min
+          template {
+            nomad_retry {
+              attempts    = 3
+              backoff     = "250ms"
+              max_backoff = "1s"
+            }
+          }
         }
         plugin "raw_exec" {
           config {
@@ -175,7 +186,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     if (!acl || token.isPresent()) {
       awaitKeyring();
     }
-    if (rawExecClient) {
+    if (rawExecClient && (!acl || token.isPresent())) {
       awaitRawExecNode();
     }
   }

@@ -31,46 +31,48 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
     if (parameter.isAnnotated(NomadAgent.Client.class)) {
-      return clientAgent(context);
+      return clientAgent(context, parameter.isAnnotated(NomadAgent.Acl.class));
     }
     boolean acl = parameter.isAnnotated(NomadAgent.Acl.class);
     return agent(context, acl);
   }
 
   private static final String CLIENT_AGENT = "nomad-agent-client";
+  private static final String CLIENT_ACL_AGENT = "nomad-agent-client-acl";
 
-  /** The agent with a raw_exec client; always without ACLs, in the policy run too. */
-  static NomadAgent clientAgent(ExtensionContext context) {
+  /** An agent with a raw_exec client; ACLs only when asked for, in the policy run too. */
+  static NomadAgent clientAgent(ExtensionContext context, boolean acl) {
+    String name = acl ? CLIENT_ACL_AGENT : CLIENT_AGENT;
     NomadAgent agent =
-        context.getRoot().getStore(STORE).getOrComputeIfAbsent(CLIENT_AGENT, n -> startClient(), Started.class).agent();
+        context.getRoot().getStore(STORE).getOrComputeIfAbsent(name, n -> startClient(n, acl), Started.class).agent();
     try {
       ((LocalNomadAgent) agent).ensureRunning();
     } catch (IOException e) {
-      throw new ParameterResolutionException("cannot restart " + CLIENT_AGENT + ": " + e.getMessage(), e);
+      throw new ParameterResolutionException("cannot restart " + name + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new ParameterResolutionException("interrupted while restarting " + CLIENT_AGENT, e);
+      throw new ParameterResolutionException("interrupted while restarting " + name, e);
     }
     return agent;
   }
 
-  private static Started startClient() {
+  private static Started startClient(String name, boolean acl) {
     Path binary = NomadBinary.locate();
     LocalNomadAgent agent =
-        new LocalNomadAgent(binary, Path.of("target", CLIENT_AGENT).toAbsolutePath(), false, "").withRawExecClient();
+        new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl, "").withRawExecClient();
     long started = System.nanoTime();
     try {
       agent.start();
     } catch (IOException e) {
       agent.close();
-      throw new ParameterResolutionException("cannot start " + CLIENT_AGENT + ": " + e.getMessage(), e);
+      throw new ParameterResolutionException("cannot start " + name + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       agent.close();
       Thread.currentThread().interrupt();
-      throw new ParameterResolutionException("interrupted while starting " + CLIENT_AGENT, e);
+      throw new ParameterResolutionException("interrupted while starting " + name, e);
     }
-    System.out.printf("[nomad-test] %s: server + raw_exec client up at %s in %.1f s, log %s%n", CLIENT_AGENT,
-        agent.address(), (System.nanoTime() - started) / 1e9, agent.log());
+    System.out.printf("[nomad-test] %s: server + raw_exec client%s up at %s in %.1f s, log %s%n", name,
+        acl ? " with ACLs" : "", agent.address(), (System.nanoTime() - started) / 1e9, agent.log());
     return new Started(agent);
   }
 
@@ -137,7 +139,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
 
   @Override
   public void testFailed(ExtensionContext context, Throwable cause) {
-    for (String name : new String[] {"nomad-agent", "nomad-agent-acl", CLIENT_AGENT}) {
+    for (String name : new String[] {"nomad-agent", "nomad-agent-acl", CLIENT_AGENT, CLIENT_ACL_AGENT}) {
       Started started = context.getRoot().getStore(STORE).get(name, Started.class);
       if (started != null && started.agent() instanceof LocalNomadAgent local) {
         System.out.printf("[nomad-test] last lines of %s:%n%s%n", local.log(), local.tail(40));
