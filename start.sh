@@ -16,6 +16,8 @@
 #      ready node within ~20 s (its client part can fail inside containers), a
 #      server-only agent instead, where jobs register and periodic jobs launch
 #      but allocations stay pending. The state starts empty on every start;
+#      The client part offers the host volume "backups" at .run/backups, where
+#      the backup jobs' dumps land (kept across restarts);
 #   4. waits for the agent's leader, then runs
 #      `java -jar target/nomad-backup-operator.jar` with NOMAD_ADDR set.
 #   With tmux (and START_NO_TMUX unset) it opens a tmux session "nomad-backup"
@@ -195,7 +197,7 @@ if [ -z "$skip_operator" ]; then
     stale="it does not exist yet"
   else
     inputs=()
-    for f in src pom.xml backup.nomad.tmpl; do [ -e "$f" ] && inputs+=("$f"); done
+    for f in src pom.xml backup.nomad.tmpl templates; do [ -e "$f" ] && inputs+=("$f"); done
     if [ ${#inputs[@]} -gt 0 ] && [ -n "$(find "${inputs[@]}" -newer "$jar" -print 2>/dev/null | head -n 1)" ]; then
       stale="sources changed since it was built"
     fi
@@ -218,6 +220,10 @@ say "using $("$nomad" version | head -n 1) ($nomad)"
 
 mkdir -p "$run_dir"
 rm -f "$run_dir/nomad-dev.log" "$run_dir/operator.log"     # logs of an earlier run
+# The host volume the backup templates mount (meta backup-volume, "backups" by
+# default). Unlike the agent's state it survives restarts: it holds the dumps.
+readonly backups_dir=$run_dir/backups
+mkdir -p "$backups_dir"
 cat >"$run_dir/nomad.hcl" <<EOF
 # Written by start.sh on every start; edits are lost.
 ports {
@@ -233,10 +239,16 @@ advertise {
 }
 
 # Only used by the -dev agent's client. The cloud fingerprinters probe cloud
-# metadata addresses, which a local setup has no use for.
+# metadata addresses, which a local setup has no use for. The host volume is
+# where backup jobs write their dumps: <namespace>/<job>/<UTC time>.dump.
 client {
   options {
     "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+  }
+
+  host_volume "backups" {
+    path      = "$backups_dir"
+    read_only = false
   }
 }
 EOF
@@ -328,6 +340,11 @@ if [ -z "$agent_kind" ]; then
   agent_kind="server-only agent"
 fi
 say "Nomad is up at $addr ($agent_kind; leader $(api_get /v1/status/leader))"
+if [ "$agent_kind" = "server-only agent" ]; then
+  say "no client here: backup jobs register but do not run"
+else
+  say "host volume \"backups\" (the dumps of backup jobs): $backups_dir"
+fi
 
 # --- 4. the operator ----------------------------------------------------------------
 
@@ -335,7 +352,9 @@ q() { printf '%q' "$1"; }
 hint="Nomad: $addr ($agent_kind), log .run/nomad.log
 Try:   nomad job run examples/example.nomad
        nomad job status                     # backup-example appears next to example
-       nomad job run examples/example-no-backup.nomad"
+       nomad job run examples/example-no-backup.nomad
+Dumps: nomad job periodic force backup-example   # needs Docker and a PostgreSQL at backup-pg-host
+       ls .run/backups/default/example/            # README, \"Backups\""
 
 if [ -n "$use_tmux" ]; then
   # Pane commands. Each pane runs bash -c with a script built here; paths are

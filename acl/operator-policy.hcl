@@ -21,3 +21,10 @@ namespace "*" {
     }
   }
 }
+
+# The backup jobs write their dumps to a host volume (meta backup-volume, "backups" by default)
+# and the restore jobs read it; registering a job that mounts a host volume read-write takes
+# mount-readwrite on it. Narrow "*" to the volume names your backup jobs use.
+host_volume "*" {
+  capabilities = ["mount-readwrite"]
+}

@@ -39,9 +39,16 @@ public final class NomadApiException extends IOException {
       capability = "read-job";
     } else if (request.startsWith("POST /v1/jobs/parse")) {
       capability = "parse-job";
-    } else if (request.startsWith("POST /v1/jobs") || request.startsWith("DELETE /v1/job/")
-        || request.startsWith("POST /v1/validate/job")) {
+    } else if (request.startsWith("POST /v1/jobs")) {
+      // Nomad answers the same 403 for a host volume the job mounts without mount-readwrite
+      capability = "submit-job, and mount-readwrite on the host volumes the job mounts";
+    } else if (request.startsWith("DELETE /v1/job/") || request.startsWith("POST /v1/validate/job")
+        || request.matches("(PUT|POST) /v1/job/.*/periodic/force")) {
       capability = "submit-job";
+    } else if (request.startsWith("GET /v1/client/fs/logs/")) {
+      capability = "read-logs";
+    } else if (request.startsWith("PUT /v1/var/nomad-backup-operator/status/")) {
+      capability = "write on the variables nomad-backup-operator/status/* in the job's namespace";
     } else if (request.startsWith("PUT /v1/var/")) {
       capability = "write on the lock's variable path";
     }

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * A Nomad agent process from the pinned binary: a single server on free loopback ports, with its
  * data dir and log under {@code target/}. Server-only by default (no client is needed to register
  * jobs, stream events or launch periodic children); {@code -Dnomad.test.mode=dev} runs it with a
- * client as {@code nomad agent -dev} would.
+ * client as {@code nomad agent -dev} would. {@link #withRawExecClient} makes one that runs tasks:
+ * a client with the {@code raw_exec} driver, up once its node is ready.
  */
 final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private static final Duration START_DEADLINE = Duration.ofSeconds(90);
@@ -33,6 +34,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private final boolean acl;
   private final String extraConfig;
   private final String serverConfig;
+  private boolean rawExecClient;
   private Process process;
   private URI address;
   private Optional<String> token = Optional.empty();
@@ -54,6 +56,16 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     this.serverConfig = serverConfig;
   }
 
+  /**
+   * Makes this agent a client too, with the {@code raw_exec} driver on: tasks run as host
+   * processes with the agent's environment. {@link #launch()} then also waits until the node is
+   * ready with that driver. Call before {@link #prepare()}.
+   */
+  LocalNomadAgent withRawExecClient() {
+    this.rawExecClient = true;
+    return this;
+  }
+
   void start() throws IOException, InterruptedException {
     prepare();
     launch();
@@ -62,6 +74,9 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
       send("POST", "/v1/acl/bootstrap", "{\"BootstrapSecret\":\"" + secret + "\"}");
       token = Optional.of(secret);
       awaitKeyring();
+      if (rawExecClient) {
+        awaitRawExecNode(); // reading the nodes takes the token
+      }
     }
   }
 
@@ -87,6 +102,9 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
    * #address()} is known from here on, and nothing answers there until {@link #launch()}.
    */
   synchronized void prepare() throws IOException {
+    if (rawExecClient) {
+      unmountUnder(home);
+    }
     deleteTree(home);
     Files.createDirectories(home.resolve("data"));
     int http = freePort();
@@ -114,32 +132,99 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
           bootstrap_expect = 1
           %s
         }
-        client {
-          enabled = %s
-        }
+        %s
         acl {
           enabled = %s
         }
         %s
         """
-            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, serverConfig, dev, acl, extraConfig);
+            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, serverConfig, clientConfig(dev), acl,
+                extraConfig);
     Files.writeString(home.resolve("agent.hcl"), config);
     address = URI.create("http://127.0.0.1:" + http);
     Files.deleteIfExists(log());
   }
 
+  private String clientConfig(boolean dev) {
+    if (!rawExecClient) {
+      return "client {\n  enabled = " + dev + "\n}";
+    }
+    // The cloud fingerprinters only probe metadata addresses that a test machine lacks.
+    return """
+        client {
+          enabled = true
+          options {
+            "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+          }
+          # a template that cannot read a variable fails its task in seconds, not after ~5 min
+          template {
+            nomad_retry {
+              attempts    = 3
+              backoff     = "250ms"
+              max_backoff = "1s"
+            }
+          }
+        }
+        plugin "raw_exec" {
+          config {
+            enabled = true
+          }
+        }
+        """;
+  }
+
   /** Starts Nomad on the prepared (or previous) data dir and ports, and waits for a leader. */
   synchronized void launch() throws IOException, InterruptedException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), "agent", "-config=" + home.resolve("agent.hcl")));
-    process =
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()))
-            .start();
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
+    if (rawExecClient) {
+      // With AWS_CA_BUNDLE set, the client dies in fingerprinting ("failed to setup IMDS client").
+      builder.environment().remove("AWS_CA_BUNDLE");
+    }
+    process = builder.start();
     awaitLeader();
     if (!acl || token.isPresent()) {
       awaitKeyring();
     }
+    if (rawExecClient && (!acl || token.isPresent())) {
+      awaitRawExecNode();
+    }
+  }
+
+  /**
+   * Waits until this agent's node is {@code ready} and eligible with {@code raw_exec} detected and
+   * healthy. It registers only once the keyring exists, so this takes some seconds after the leader.
+   */
+  private void awaitRawExecNode() throws IOException {
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    AtomicReference<String> last = new AtomicReference<>("no node registered");
+    awaitStart(() -> {
+      if (!process.isAlive()) {
+        throw new IOException("Nomad exited with " + process.exitValue() + "; see " + log() + "\n" + tail(30));
+      }
+      com.fasterxml.jackson.databind.JsonNode nodes;
+      try {
+        nodes = json.readTree(send("GET", "/v1/nodes", null));
+      } catch (IOException e) {
+        last.set(e.getMessage());
+        return false;
+      }
+      for (com.fasterxml.jackson.databind.JsonNode node : nodes) {
+        com.fasterxml.jackson.databind.JsonNode rawExec = node.path("Drivers").path("raw_exec");
+        boolean ready = "ready".equals(node.path("Status").asText())
+            && "eligible".equals(node.path("SchedulingEligibility").asText());
+        if (ready && rawExec.path("Detected").asBoolean() && rawExec.path("Healthy").asBoolean()) {
+          return true;
+        }
+        last.set("node " + node.path("Name").asText() + " is " + node.path("Status").asText()
+            + ", raw_exec " + (rawExec.isMissingNode() ? "not fingerprinted" : rawExec.path("HealthDescription").asText()));
+      }
+      return false;
+    }, () -> "no ready node with raw_exec after " + START_DEADLINE + " (" + last.get() + "); see " + log() + "\n"
+        + tail(30));
   }
 
   /**
@@ -266,6 +351,37 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Unmounts what an earlier client left mounted under {@code dir}: running as root, Nomad mounts a
+   * tmpfs on every task's {@code secrets/} and {@code private/}, and a client stopped while it
+   * still had allocations leaves them behind, which would make the data dir impossible to delete.
+   */
+  private static void unmountUnder(Path dir) throws IOException {
+    Path mounts = Path.of("/proc/self/mounts");
+    if (!Files.isReadable(mounts)) {
+      return;
+    }
+    String prefix = dir.toAbsolutePath() + "/";
+    List<String> points = Files.readAllLines(mounts).stream()
+        .map(line -> line.split(" "))
+        .filter(fields -> fields.length > 1 && fields[1].startsWith(prefix))
+        .map(fields -> fields[1])
+        .sorted(Comparator.comparingInt(String::length).reversed())
+        .toList();
+    for (String point : points) {
+      try {
+        Process umount = new ProcessBuilder("umount", point).redirectErrorStream(true).start();
+        String out = new String(umount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (umount.waitFor() != 0) {
+          throw new IOException("cannot unmount " + point + ", left by an earlier test agent: " + out.strip());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while unmounting " + point, e);
+      }
     }
   }
 

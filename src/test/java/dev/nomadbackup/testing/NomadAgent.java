@@ -19,6 +19,16 @@ public interface NomadAgent {
   @Retention(RetentionPolicy.RUNTIME)
   @interface Acl {}
 
+  /**
+   * Put on a {@link NomadAgent} parameter to get an agent that runs tasks: server and client in
+   * one, with the {@code raw_exec} driver, no ACLs. A separate agent from the others, started on
+   * first use and shared by the JVM's tests. With {@link Acl} as well, another such agent, with
+   * ACLs enabled and bootstrapped.
+   */
+  @Target(ElementType.PARAMETER)
+  @Retention(RetentionPolicy.RUNTIME)
+  @interface Client {}
+
   URI address();
 
   /** The management token on an ACL agent. */

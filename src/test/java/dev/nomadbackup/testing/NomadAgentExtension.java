@@ -13,7 +13,7 @@ import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Gives tests a real Nomad agent ({@link NomadAgent} parameter; {@link NomadAgent.Acl} for one with
- * ACLs). Each kind is started once per test JVM, on first use, and stopped when the JVM's tests are
+ * ACLs; {@link NomadAgent.Client} for one whose client runs tasks with {@code raw_exec}). Each kind is started once per test JVM, on first use, and stopped when the JVM's tests are
  * done. The binary comes from {@code scripts/nomad-binary} (Maven runs it before the integration
  * tests); with {@code NOMAD_TEST_CONTAINER=true} the {@code hashicorp/nomad} image is started with
  * Testcontainers instead, where a Docker engine runs. When a test fails, the tail of the agent's log
@@ -30,8 +30,50 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    if (parameter.isAnnotated(NomadAgent.Client.class)) {
+      return clientAgent(context, parameter.isAnnotated(NomadAgent.Acl.class));
+    }
     boolean acl = parameter.isAnnotated(NomadAgent.Acl.class);
     return agent(context, acl);
+  }
+
+  private static final String CLIENT_AGENT = "nomad-agent-client";
+  private static final String CLIENT_ACL_AGENT = "nomad-agent-client-acl";
+
+  /** An agent with a raw_exec client; ACLs only when asked for, in the policy run too. */
+  static NomadAgent clientAgent(ExtensionContext context, boolean acl) {
+    String name = acl ? CLIENT_ACL_AGENT : CLIENT_AGENT;
+    NomadAgent agent =
+        context.getRoot().getStore(STORE).getOrComputeIfAbsent(name, n -> startClient(n, acl), Started.class).agent();
+    try {
+      ((LocalNomadAgent) agent).ensureRunning();
+    } catch (IOException e) {
+      throw new ParameterResolutionException("cannot restart " + name + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ParameterResolutionException("interrupted while restarting " + name, e);
+    }
+    return agent;
+  }
+
+  private static Started startClient(String name, boolean acl) {
+    Path binary = NomadBinary.locate();
+    LocalNomadAgent agent =
+        new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl, "").withRawExecClient();
+    long started = System.nanoTime();
+    try {
+      agent.start();
+    } catch (IOException e) {
+      agent.close();
+      throw new ParameterResolutionException("cannot start " + name + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      agent.close();
+      Thread.currentThread().interrupt();
+      throw new ParameterResolutionException("interrupted while starting " + name, e);
+    }
+    System.out.printf("[nomad-test] %s: server + raw_exec client%s up at %s in %.1f s, log %s%n", name,
+        acl ? " with ACLs" : "", agent.address(), (System.nanoTime() - started) / 1e9, agent.log());
+    return new Started(agent);
   }
 
   /**
@@ -97,7 +139,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
 
   @Override
   public void testFailed(ExtensionContext context, Throwable cause) {
-    for (String name : new String[] {"nomad-agent", "nomad-agent-acl"}) {
+    for (String name : new String[] {"nomad-agent", "nomad-agent-acl", CLIENT_AGENT, CLIENT_ACL_AGENT}) {
       Started started = context.getRoot().getStore(STORE).get(name, Started.class);
       if (started != null && started.agent() instanceof LocalNomadAgent local) {
         System.out.printf("[nomad-test] last lines of %s:%n%s%n", local.log(), local.tail(40));
