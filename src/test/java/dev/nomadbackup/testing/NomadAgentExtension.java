@@ -40,7 +40,10 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
   private static final String CLIENT_AGENT = "nomad-agent-client";
   private static final String CLIENT_ACL_AGENT = "nomad-agent-client-acl";
 
-  /** An agent with a raw_exec client; ACLs only when asked for, in the policy run too. */
+  /**
+   * An agent with a raw_exec client; ACLs when asked for, and in the policy run, where the
+   * operator's token holds only acl/operator-policy.hcl, as on the plain agent.
+   */
   static NomadAgent clientAgent(ExtensionContext context, boolean acl) {
     String name = acl ? CLIENT_ACL_AGENT : CLIENT_AGENT;
     NomadAgent agent =
@@ -58,11 +61,15 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
 
   private static Started startClient(String name, boolean acl) {
     Path binary = NomadBinary.locate();
+    boolean policy = !acl && policyRun();
     LocalNomadAgent agent =
-        new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl, "").withRawExecClient();
+        new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl || policy, "").withRawExecClient();
     long started = System.nanoTime();
     try {
       agent.start();
+      if (policy) {
+        agent.issueOperatorToken(Path.of("acl", "operator-policy.hcl"));
+      }
     } catch (IOException e) {
       agent.close();
       throw new ParameterResolutionException("cannot start " + name + ": " + e.getMessage(), e);
@@ -72,7 +79,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
       throw new ParameterResolutionException("interrupted while starting " + name, e);
     }
     System.out.printf("[nomad-test] %s: server + raw_exec client%s up at %s in %.1f s, log %s%n", name,
-        acl ? " with ACLs" : "", agent.address(), (System.nanoTime() - started) / 1e9, agent.log());
+        acl ? " with ACLs" : policy ? " with ACLs, the operator on acl/operator-policy.hcl only" : "", agent.address(), (System.nanoTime() - started) / 1e9, agent.log());
     return new Started(agent);
   }
 

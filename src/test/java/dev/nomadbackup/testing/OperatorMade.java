@@ -23,8 +23,13 @@ public record OperatorMade(JsonNode backup, JsonNode restore) {
     TestNomad nomad = agent.api();
     String key = "default".equals(namespace) ? id : namespace + "/" + id;
     try (OperatorRun operator = OperatorRun.start(agent, Map.of())) {
+      long before = nomad.job(namespace, id).map(j -> j.path("JobModifyIndex").asLong()).orElse(-1L);
       nomad.run(namespace, Jobs.periodic(id, meta));
-      eventually(() -> assertTrue(operator.log.contains("--> Done: " + key + " ("), "the operator saw " + key));
+      long after = nomad.job(namespace, id).orElseThrow().path("JobModifyIndex").asLong();
+      if (after != before) {
+        // a new version of the source: its event's work ends with a Done line
+        eventually(() -> assertTrue(operator.log.contains("--> Done: " + key + " ("), "the operator saw " + key));
+      } // else Nomad kept the version it had, which the operator's start already took care of
       assertTrue(operator.idle(Duration.ofSeconds(30)), "the operator settled");
     }
     JsonNode backup = nomad.job(namespace, "backup-" + id).orElseThrow();
