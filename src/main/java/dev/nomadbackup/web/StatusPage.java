@@ -7,10 +7,15 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /** The operator's one page: a row per protected job, the bad ones marked. No script, no outside assets. */
 final class StatusPage {
+  private static final DateTimeFormatter AS_OF = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
+      .withZone(ZoneOffset.UTC);
+
   private StatusPage() {}
 
   static String html(List<BackupStatus> statuses, Instant now, URI nomadUi, String state) {
@@ -32,6 +37,7 @@ final class StatusPage {
         th { background: #f4f4f6; font-weight: 600; }
         tr.failing td, tr.stale td { background: #fde8e8; }
         tr.failing td.health, tr.stale td.health { color: #a50e0e; font-weight: 700; }
+        tr.ok td.health { color: #1a7f37; font-weight: 600; }
         tr.suspended td { color: #777; }
         td.reason { font-family: ui-monospace, monospace; font-size: .85rem; color: #a50e0e; }
         </style>
@@ -41,7 +47,7 @@ final class StatusPage {
         """);
     b.append("<p class=\"summary\">").append(statuses.size()).append(statuses.size() == 1 ? " job" : " jobs")
         .append(" protected, ").append(bad).append(" failing or stale. Operator: ").append(escape(state))
-        .append(". As of ").append(escape(now.toString())).append(".</p>\n");
+        .append(". As of ").append(AS_OF.format(now)).append(".</p>\n");
     b.append("<table id=\"backups\">\n<thead><tr><th>Namespace</th><th>Job</th><th>Schedule</th>"
         + "<th>Last success</th><th>Last result</th><th>Next run</th><th>Suspended</th><th>Health</th></tr></thead>\n"
         + "<tbody>\n");
