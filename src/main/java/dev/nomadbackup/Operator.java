@@ -9,6 +9,7 @@ import dev.nomadbackup.config.ConfigException;
 import dev.nomadbackup.config.GoDuration;
 import dev.nomadbackup.config.NomadConfig;
 import dev.nomadbackup.config.OperatorConfig;
+import dev.nomadbackup.controller.Backoff;
 import dev.nomadbackup.controller.Controller;
 import dev.nomadbackup.controller.LeaderElection;
 import dev.nomadbackup.nomad.Failures;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.List;
 import java.util.Optional;
@@ -38,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Operator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Operator.class);
-  private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
-  private static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
 
   private final NomadClient nomad;
   private final NomadLocks locks;
@@ -209,7 +209,8 @@ public final class Operator implements AutoCloseable {
 
   private static void awaitNomad(NomadClient nomad, Duration timeout) throws StartupException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    Duration delay = FIRST_RETRY;
+    Backoff backoff = Backoff.startup();
+    int attempt = 0;
     String address = nomad.config().location();
     while (true) {
       String problem;
@@ -229,7 +230,7 @@ public final class Operator implements AutoCloseable {
             StartupException.NOMAD_UNREACHABLE,
             "Nomad at " + address + " is not usable after " + GoDuration.format(timeout) + ": " + problem);
       }
-      Duration wait = Duration.ofNanos(Math.min(left, delay.toNanos()));
+      Duration wait = Duration.ofNanos(Math.min(left, backoff.delay(attempt++, ThreadLocalRandom.current()).toNanos()));
       log.warn("Nomad at {} is not usable yet ({}); next try in {}", address, problem, GoDuration.format(wait));
       try {
         Thread.sleep(wait.toMillis());
@@ -237,7 +238,6 @@ public final class Operator implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new StartupException(StartupException.NOMAD_UNREACHABLE, "Interrupted while waiting for Nomad");
       }
-      delay = delay.multipliedBy(2).compareTo(LONGEST_RETRY) > 0 ? LONGEST_RETRY : delay.multipliedBy(2);
     }
   }
 

@@ -20,9 +20,9 @@ import java.util.random.RandomGenerator;
  * @param factor the growth of the base from one attempt to the next; finite and at least 1
  * @param jitter the largest fraction by which a delay is shortened at random; in {@code [0, 1)}
  */
-record Backoff(Duration initial, Duration max, double factor, double jitter) {
+public record Backoff(Duration initial, Duration max, double factor, double jitter) {
 
-  Backoff {
+  public Backoff {
     Objects.requireNonNull(initial, "initial");
     Objects.requireNonNull(max, "max");
     if (initial.isNegative() || initial.isZero()) {
@@ -44,6 +44,11 @@ record Backoff(Duration initial, Duration max, double factor, double jitter) {
     return new Backoff(Duration.ofMillis(500), Duration.ofMinutes(5), 2, 0.2);
   }
 
+  /** Waiting for Nomad at start: 1 s, doubling up to 30 s, exactly (a person reads these lines). */
+  public static Backoff startup() {
+    return new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 2, 0);
+  }
+
   /** Reconnects of a lost event stream: 1 s, doubling up to 30 s, up to 20 % shorter at random. */
   static Backoff reconnects() {
     return new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), 2, 0.2);
@@ -56,7 +61,7 @@ record Backoff(Duration initial, Duration max, double factor, double jitter) {
    * @param random the source of the jitter; not called when {@code jitter} is 0
    * @throws IllegalArgumentException if {@code attempt} is negative
    */
-  Duration delay(int attempt, RandomGenerator random) {
+  public Duration delay(int attempt, RandomGenerator random) {
     if (attempt < 0) {
       throw new IllegalArgumentException("attempt must not be negative: " + attempt);
     }

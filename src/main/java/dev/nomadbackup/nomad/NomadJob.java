@@ -44,23 +44,6 @@ public record NomadJob(
     innerMeta = List.copyOf(innerMeta);
   }
 
-  /** A complete job whose last change was its last registration. */
-  public NomadJob(
-      String namespace,
-      String id,
-      Optional<String> parentId,
-      String type,
-      boolean stopped,
-      String status,
-      List<String> datacenters,
-      Optional<String> region,
-      Map<String, String> meta,
-      List<PlacedMeta> innerMeta,
-      long jobModifyIndex) {
-    this(namespace, id, parentId, type, stopped, status, datacenters, region, meta, innerMeta,
-        jobModifyIndex, jobModifyIndex, true);
-  }
-
   /** This job as registered at {@code index}: what a successful registration makes of it. */
   public NomadJob registeredAt(long index) {
     return new NomadJob(namespace, id, parentId, type, stopped, status, datacenters, region, meta,
