@@ -65,12 +65,12 @@ public final class Operator implements AutoCloseable {
     });
     this.locks = locks;
     Clock clock = Clock.systemUTC();
-    this.book = new StatusBook(nomad, clock, config.dryRun());
     this.runs = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "runs");
       t.setDaemon(true);
       return t;
     });
+    this.book = new StatusBook(nomad, clock, config.dryRun(), runs);
     RunTracker tracker = new RunTracker(nomad, book, runs);
     StatusMetrics.register(metrics.registry(), book::all, clock);
     this.dryRun = config.dryRun();

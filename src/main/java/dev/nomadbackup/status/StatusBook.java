@@ -1,5 +1,6 @@
 package dev.nomadbackup.status;
 
+import dev.nomadbackup.nomad.Failures;
 import dev.nomadbackup.nomad.JobKey;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.VariableStore;
@@ -17,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The backup status of every protected job, kept in one Nomad Variable per job in the job's own
  * namespace ({@value #PREFIX}{@code <job>}). A Variable is written only when what it holds changes
  * in a way that matters later: the schedule, a suspension, a run that finished or cannot be
- * placed; a run that merely starts is known here and not written, so a run costs one write.
+ * placed; a run that merely starts is known here and not written, so a run costs one write. A
+ * newly protected job's first write happens in the background.
  */
 public final class StatusBook {
   private static final Logger log = LoggerFactory.getLogger(StatusBook.class);
@@ -33,25 +36,39 @@ public final class StatusBook {
   public static final String PREFIX = "nomad-backup-operator/status/";
   private static final Pattern PLAIN = Pattern.compile("[A-Za-z0-9_~-]{1,96}");
 
+  /**
+   * A status as known here, what of it is stored, and the stored variable's modify index: {@link
+   * #LOADED} when read in a listing without its index, {@link #NOT_STORED} before the background
+   * adoption of a newly protected job has looked at Nomad.
+   */
   private record Entry(BackupStatus status, Map<String, String> stored, long modifyIndex) {}
+
+  private static final long LOADED = -1;
+  private static final long NOT_STORED = -2;
 
   private final VariableStore vars;
   private final Clock clock;
   private final boolean dryRun;
+  private final Executor background;
   private final Map<JobKey, Entry> entries = new ConcurrentHashMap<>();
 
-  /** @param dryRun keep statuses in memory only */
-  public StatusBook(VariableStore vars, Clock clock, boolean dryRun) {
+  /**
+   * @param dryRun keep statuses in memory only
+   * @param background where a newly protected job's status is first read and stored, off the
+   *     reconciler's way (a new backup job costs its reconcile no Variable call)
+   */
+  public StatusBook(VariableStore vars, Clock clock, boolean dryRun, Executor background) {
     this.vars = vars;
     this.clock = clock;
     this.dryRun = dryRun;
+    this.background = background;
   }
 
   /** Reads every stored status, replacing what was known: at the start of each leadership term. */
   public void load() throws IOException {
     Map<JobKey, Entry> loaded = new ConcurrentHashMap<>();
     for (BackupStatus status : readAll(vars)) {
-      loaded.put(new JobKey(status.namespace(), status.job()), new Entry(status, status.items(), -1));
+      loaded.put(new JobKey(status.namespace(), status.job()), new Entry(status, status.items(), LOADED));
     }
     entries.clear();
     entries.putAll(loaded);
@@ -101,13 +118,41 @@ public final class StatusBook {
       boolean suspended) throws IOException {
     Entry e = entries.get(source);
     if (e == null) {
-      e = stored(source).orElse(null); // not loaded (a failed load, or new since): what Nomad has counts
+      entries.put(source, new Entry(BackupStatus.protect(source.namespace(), source.jobId(), backupJob, schedule,
+          timeZone.orElse(""), suspended, clock.instant()), Map.of(), NOT_STORED));
+      background.execute(() -> adopt(source));
+      return;
     }
-    BackupStatus status = e == null
-        ? BackupStatus.protect(source.namespace(), source.jobId(), backupJob, schedule, timeZone.orElse(""),
-            suspended, clock.instant())
-        : e.status().withSchedule(backupJob, schedule, timeZone, suspended);
-    store(source, e, status);
+    store(source, e, e.status().withSchedule(backupJob, schedule, timeZone, suspended));
+  }
+
+  /**
+   * Stores a newly protected job's status, on top of what Nomad already holds for it (the load at
+   * the term's start failed, or the job was protected before and is again): that history counts.
+   */
+  private void adopt(JobKey source) {
+    try {
+      Optional<Entry> found = stored(source);
+      synchronized (this) {
+        Entry e = entries.get(source);
+        if (e == null || e.modifyIndex() != NOT_STORED) {
+          return; // unprotected meanwhile, or a finished run stored it already
+        }
+        BackupStatus now = e.status();
+        if (found.isEmpty()) {
+          store(source, new Entry(now, Map.of(), 0), now);
+          return;
+        }
+        BackupStatus merged = found.get().status()
+            .withSchedule(now.backupJob(), now.schedule(), Optional.of(now.timeZone()), now.suspended());
+        if (now.lastRun().isPresent()) {
+          merged = merged.withRun(now.lastRun().get());
+        }
+        store(source, found.get(), merged);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("Cannot store the backup status of {}: {}", source, Failures.describe(e));
+    }
   }
 
   private Optional<Entry> stored(JobKey source) throws IOException {
@@ -166,7 +211,7 @@ public final class StatusBook {
   /** A conditional write; when it loses (a loaded entry, or a former leader's write), once more on top. */
   private long write(JobKey source, Map<String, String> items, long expected) throws IOException {
     String path = path(source.jobId());
-    if (expected >= 0) {
+    if (expected >= 0) { // LOADED and NOT_STORED entries do not know the index: read it
       try {
         return vars.write(source.namespace(), path, items, expected);
       } catch (NomadApiException e) {

@@ -49,7 +49,7 @@ class StatusBookTest {
   }
 
   private final MemoryVariables vars = new MemoryVariables();
-  private final StatusBook book = new StatusBook(vars, Clock.fixed(T0, ZoneOffset.UTC), false);
+  private final StatusBook book = new StatusBook(vars, Clock.fixed(T0, ZoneOffset.UTC), false, Runnable::run);
 
   private static Run run(String id, RunOutcome outcome) {
     return new Run(id, T0.plusSeconds(60), outcome.finished() ? Optional.of(T0.plusSeconds(70)) : Optional.empty(),
@@ -76,7 +76,7 @@ class StatusBookTest {
   void whatIsStoredSurvivesANewBookAndAnOddJobIdGetsAValidPath() throws Exception {
     book.protect(DB, "backup-db", "@daily", Optional.of(""), false);
     book.record(DB, run("backup-db/periodic-1", RunOutcome.FAILED));
-    StatusBook next = new StatusBook(vars, Clock.fixed(T0, ZoneOffset.UTC), false);
+    StatusBook next = new StatusBook(vars, Clock.fixed(T0, ZoneOffset.UTC), false, Runnable::run);
     next.load();
     assertEquals(1, next.get(DB).orElseThrow().consecutiveFailures());
     assertTrue(next.knowsFinished(DB, "backup-db/periodic-1"));
@@ -92,5 +92,25 @@ class StatusBookTest {
     assertTrue(vars.vars.isEmpty());
     book.record(DB, run("backup-db/periodic-1", RunOutcome.SUCCEEDED));
     assertTrue(book.get(DB).isEmpty(), "a late run of a removed backup is not a status");
+  }
+
+  @Test
+  void aNewlyProtectedJobCostsTheReconcileNoCallAndKeepsWhatNomadAlreadyHeld() throws Exception {
+    book.protect(DB, "backup-db", "@daily", Optional.of(""), false);
+    book.record(DB, run("backup-db/periodic-1", RunOutcome.FAILED));
+    List<Runnable> later = new ArrayList<>();
+    StatusBook next = new StatusBook(vars, Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC), false, later::add);
+    int writes = vars.writes.size();
+
+    next.protect(DB, "backup-db", "@hourly", Optional.empty(), false); // no load: its term's load failed, say
+    assertEquals(writes, vars.writes.size(), "nothing written on the reconciler's way");
+    assertEquals(1, later.size());
+    later.get(0).run();
+
+    BackupStatus adopted = next.get(DB).orElseThrow();
+    assertEquals("@hourly", adopted.schedule());
+    assertEquals(1, adopted.consecutiveFailures(), "the history Nomad held counts");
+    assertEquals(T0, adopted.since());
+    assertEquals(writes + 1, vars.writes.size());
   }
 }
