@@ -48,15 +48,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     String name = acl ? CLIENT_ACL_AGENT : CLIENT_AGENT;
     NomadAgent agent =
         context.getRoot().getStore(STORE).getOrComputeIfAbsent(name, n -> startClient(n, acl), Started.class).agent();
-    try {
-      ((LocalNomadAgent) agent).ensureRunning();
-    } catch (IOException e) {
-      throw new ParameterResolutionException("cannot restart " + name + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ParameterResolutionException("interrupted while restarting " + name, e);
-    }
-    return agent;
+    return running(agent, name);
   }
 
   private static Started startClient(String name, boolean acl) {
@@ -95,6 +87,11 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     String name = acl ? "nomad-agent-acl" : "nomad-agent";
     NomadAgent agent =
         context.getRoot().getStore(STORE).getOrComputeIfAbsent(name, n -> start(n, acl), Started.class).agent();
+    return running(agent, name);
+  }
+
+  /** {@code agent}, restarted first if it is a local one that a test stopped. */
+  private static NomadAgent running(NomadAgent agent, String name) {
     if (agent instanceof LocalNomadAgent local) {
       try {
         local.ensureRunning();
