@@ -48,15 +48,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     String name = acl ? CLIENT_ACL_AGENT : CLIENT_AGENT;
     NomadAgent agent =
         context.getRoot().getStore(STORE).getOrComputeIfAbsent(name, n -> startClient(n, acl), Started.class).agent();
-    try {
-      ((LocalNomadAgent) agent).ensureRunning();
-    } catch (IOException e) {
-      throw new ParameterResolutionException("cannot restart " + name + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ParameterResolutionException("interrupted while restarting " + name, e);
-    }
-    return agent;
+    return running(agent, name);
   }
 
   private static Started startClient(String name, boolean acl) {
@@ -65,19 +57,7 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     LocalNomadAgent agent =
         new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl || policy, "").withRawExecClient();
     long started = System.nanoTime();
-    try {
-      agent.start();
-      if (policy) {
-        agent.issueOperatorToken(Path.of("acl", "operator-policy.hcl"));
-      }
-    } catch (IOException e) {
-      agent.close();
-      throw new ParameterResolutionException("cannot start " + name + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      agent.close();
-      Thread.currentThread().interrupt();
-      throw new ParameterResolutionException("interrupted while starting " + name, e);
-    }
+    startOrClose(agent, name, policy);
     System.out.printf("[nomad-test] %s: server + raw_exec client%s up at %s in %.1f s, log %s%n", name,
         acl ? " with ACLs" : policy ? " with ACLs, the operator on acl/operator-policy.hcl only" : "", agent.address(), (System.nanoTime() - started) / 1e9, agent.log());
     return new Started(agent);
@@ -95,6 +75,11 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
     String name = acl ? "nomad-agent-acl" : "nomad-agent";
     NomadAgent agent =
         context.getRoot().getStore(STORE).getOrComputeIfAbsent(name, n -> start(n, acl), Started.class).agent();
+    return running(agent, name);
+  }
+
+  /** {@code agent}, restarted first if it is a local one that a test stopped. */
+  private static NomadAgent running(NomadAgent agent, String name) {
     if (agent instanceof LocalNomadAgent local) {
       try {
         local.ensureRunning();
@@ -126,11 +111,23 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
             + " set NOMAD_TEST_CONTAINER=true where a Docker engine runs)%n", name, binary);
     boolean policy = !acl && policyRun();
     LocalNomadAgent agent = new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), acl || policy, "");
+    startOrClose(agent, name, policy);
+    if (policy) {
+      System.out.printf("[nomad-test] %s: ACLs on; the operator runs with acl/operator-policy.hcl only%n", name);
+    }
+    System.out.printf("[nomad-test] %s: up at %s, log %s%n", name, agent.address(), agent.log());
+    return new Started(agent);
+  }
+
+  /**
+   * Starts {@code agent} and, in the policy run, issues the operator's token; closes it again when
+   * either fails.
+   */
+  private static void startOrClose(LocalNomadAgent agent, String name, boolean policy) {
     try {
       agent.start();
       if (policy) {
         agent.issueOperatorToken(Path.of("acl", "operator-policy.hcl"));
-        System.out.printf("[nomad-test] %s: ACLs on; the operator runs with acl/operator-policy.hcl only%n", name);
       }
     } catch (IOException e) {
       agent.close();
@@ -140,8 +137,6 @@ public final class NomadAgentExtension implements ParameterResolver, TestWatcher
       Thread.currentThread().interrupt();
       throw new ParameterResolutionException("interrupted while starting " + name, e);
     }
-    System.out.printf("[nomad-test] %s: up at %s, log %s%n", name, agent.address(), agent.log());
-    return new Started(agent);
   }
 
   @Override

@@ -12,11 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.awaitility.Awaitility;
-import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real PostgreSQL server for the tests, one per JVM, started on first {@link #shared()} and
@@ -28,9 +24,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * #trustedUser()}, a superuser that needs no password, for runs that must do without credentials.
  * SQL goes through the {@code psql} command line, as a person would type it.
  */
-public final class PostgresServer {
-  private static final Duration START_DEADLINE = Duration.ofSeconds(60);
-  private static final Duration SQL_DEADLINE = Duration.ofSeconds(60);
+public final class PostgresServer extends LocalDatabaseServer {
   private static final String SYSTEM_USER = "postgres";
   private static final String INSTALL_HINT =
       "install PostgreSQL's server and client (Debian/Ubuntu: apt-get install postgresql), or set POSTGRES_BIN to"
@@ -38,19 +32,13 @@ public final class PostgresServer {
 
   private static PostgresServer shared;
 
-  private final Path home;
   private final Path bin;
   private final Path psql;
-  private final int port;
-  /** With quotes, a dollar and a backslash, which must reach the dump tool unchanged. */
-  private final String password = "p\"w'$HOME\\${x}-" + UUID.randomUUID();
-  private Process process;
 
-  private PostgresServer(Path home, Path bin, Path psql, int port) {
-    this.home = home;
+  private PostgresServer(Path bin, Path psql, int port) {
+    super("PostgreSQL", "postgres", Path.of("target", "postgres").toAbsolutePath(), port);
     this.bin = bin;
     this.psql = psql;
-    this.port = port;
   }
 
   /** The JVM's server, started on first use. */
@@ -59,71 +47,35 @@ public final class PostgresServer {
       Path bin = serverBinaries();
       Path psql = LocalServers.onPath("psql")
           .orElseThrow(() -> new LocalServers.MissingBinary("psql not found on PATH: " + INSTALL_HINT));
-      for (String tool : List.of("pg_dump", "pg_restore")) {
-        LocalServers.onPath(tool).orElseThrow(() -> new LocalServers.MissingBinary(
-            tool + " not found on PATH, where the raw_exec backup tasks look for it: " + INSTALL_HINT));
-      }
-      try {
-        PostgresServer server =
-            new PostgresServer(Path.of("target", "postgres").toAbsolutePath(), bin, psql, LocalServers.freePort());
-        server.start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "postgres-stop"));
-        shared = server;
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot start PostgreSQL: " + e.getMessage(), e);
-      }
+      requireDumpTools(INSTALL_HINT, "pg_dump", "pg_restore");
+      shared = startForThisJvm("PostgreSQL", port -> new PostgresServer(bin, psql, port));
     }
     return shared;
   }
 
-  public String host() {
-    return "127.0.0.1";
+  @Override
+  public String columnSeparator() {
+    return "|";
   }
 
-  public int port() {
-    return port;
+  @Override
+  String adminDatabase() {
+    return "postgres";
   }
 
-  /** A superuser that logs in with {@link #password()}. */
-  public String user() {
-    return "nomadtest";
+  @Override
+  String passwordVariable() {
+    return "PGPASSWORD";
   }
 
-  public String password() {
-    return password;
-  }
-
-  /** A superuser that logs in over loopback without a password. */
-  public String trustedUser() {
-    return "nomadtest_trusted";
-  }
-
-  /** Creates an empty database with a unique name starting with {@code prefix}, and returns the name. */
-  public String createDatabase(String prefix) {
-    String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).replace('-', '_');
-    sql("postgres", "CREATE DATABASE " + name);
-    return name;
-  }
-
-  /**
-   * Runs {@code sql} (one or more statements) in {@code database} and returns what it printed:
-   * one line per row, columns separated by {@code |}, no headers. Fails on the first error.
-   */
-  public String sql(String database, String sql) {
-    return LocalServers.check(psqlCommand(database), Map.of("PGPASSWORD", password), sql, SQL_DEADLINE);
-  }
-
-  /** The rows of a query, as {@link #sql} prints them. */
-  public List<String> rows(String database, String query) {
-    return sql(database, query).lines().filter(l -> !l.isEmpty()).toList();
-  }
-
-  private List<String> psqlCommand(String database) {
+  @Override
+  List<String> clientCommand(String database) {
     return List.of(psql.toString(), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", host(), "-p",
         String.valueOf(port), "-U", user(), "-d", database, "-f", "-");
   }
 
-  private void start() throws IOException {
+  @Override
+  void start() throws IOException {
     stopLeftover();
     LocalServers.deleteTree(home);
     Files.createDirectories(home);
@@ -151,28 +103,11 @@ public final class PostgresServer {
     process = builder.start();
     awaitConnections();
     sql("postgres", "CREATE ROLE " + trustedUser() + " LOGIN SUPERUSER");
-    System.out.printf("[db-test] PostgreSQL (%s) up at %s:%d, data %s, log %s%n", bin, host(), port, data, log());
+    announce(bin, data);
   }
 
-  private void awaitConnections() throws IOException {
-    AtomicReference<String> last = new AtomicReference<>("no answer");
-    try {
-      Awaitility.await().atMost(START_DEADLINE).pollInterval(Duration.ofMillis(200)).until(() -> {
-        if (!process.isAlive()) {
-          throw new IOException("postgres exited with " + process.exitValue() + ":\n" + LocalServers.tail(log(), 20));
-        }
-        LocalServers.Result r =
-            LocalServers.run(psqlCommand("postgres"), Map.of("PGPASSWORD", password), "SELECT 1", SQL_DEADLINE);
-        last.set(r.stderr().strip());
-        return r.ok();
-      });
-    } catch (ConditionTimeoutException e) {
-      throw new IOException("PostgreSQL took no connections within " + START_DEADLINE + " (" + last.get() + "):\n"
-          + LocalServers.tail(log(), 20), e);
-    }
-  }
-
-  private Path log() {
+  @Override
+  Path log() {
     return home.resolveSibling("postgres.log");
   }
 
@@ -186,20 +121,11 @@ public final class PostgresServer {
   }
 
   /** Fast shutdown: open sessions are ended, and the server stops. */
-  synchronized void stop() {
-    if (process == null || !process.isAlive()) {
-      return;
-    }
+  @Override
+  Duration askToStop() {
     LocalServers.run(as(SYSTEM_USER, List.of(bin.resolve("pg_ctl").toString(), "-D", home.resolve("data").toString(),
         "stop", "-m", "fast", "-w", "-t", "30")), Map.of(), null, Duration.ofSeconds(40));
-    try {
-      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
+    return Duration.ofSeconds(10);
   }
 
   /** initdb and postgres: POSTGRES_BIN, the newest Debian cluster version, pg_config, or PATH. */

@@ -25,10 +25,7 @@ public final class StatusVariables {
     Instant end = Instant.now().minus(ago).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant launch = end.minusSeconds(42);
     Map<String, String> items = base(namespace, job, schedule, end.minus(Duration.ofDays(1)));
-    items.put("last_run_id", "backup-" + job + "/periodic-" + launch.getEpochSecond());
-    items.put("last_run_launch", launch.toString());
-    items.put("last_run_end", end.toString());
-    items.put("last_run_outcome", "succeeded");
+    putLastRun(items, job, launch, end, "succeeded");
     items.put("last_success", end.toString());
     items.put("runs_succeeded", "3");
     return items;
@@ -39,10 +36,7 @@ public final class StatusVariables {
     Instant end = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     Instant launch = end.minusSeconds(7);
     Map<String, String> items = base(namespace, job, schedule, end.minus(Duration.ofDays(2)));
-    items.put("last_run_id", "backup-" + job + "/periodic-" + launch.getEpochSecond());
-    items.put("last_run_launch", launch.toString());
-    items.put("last_run_end", end.toString());
-    items.put("last_run_outcome", "failed");
+    putLastRun(items, job, launch, end, "failed");
     items.put("last_run_reason", reason);
     items.put("last_run_exit_code", "1");
     items.put("last_success", end.minus(Duration.ofDays(1)).toString());
@@ -51,6 +45,13 @@ public final class StatusVariables {
     items.put("runs_succeeded", "1");
     items.put("runs_failed", "1");
     return items;
+  }
+
+  private static void putLastRun(Map<String, String> items, String job, Instant launch, Instant end, String outcome) {
+    items.put("last_run_id", "backup-" + job + "/periodic-" + launch.getEpochSecond());
+    items.put("last_run_launch", launch.toString());
+    items.put("last_run_end", end.toString());
+    items.put("last_run_outcome", outcome);
   }
 
   private static Map<String, String> base(String namespace, String job, String schedule, Instant since) {
