@@ -61,10 +61,13 @@ final class FloorSpecs {
     }
   }
 
-  /** Marks a parsed spec the way the operator does, so the operator takes it for its own. */
+  /**
+   * Marks a parsed spec the way the operator does, so the operator takes it for its own: as a new
+   * job, which Nomad gives version 0.
+   */
   static void stamp(ObjectNode spec, NomadJob source, String hcl) {
     JobKey key = new JobKey(source.namespace(), source.id());
     Ownership.stamp(spec, new JobKey(source.namespace(), Ownership.backupIdFor(source.id())), key,
-        Ownership.specHash(hcl, false));
+        Ownership.specHash(hcl, false), 0);
   }
 }

@@ -12,7 +12,11 @@ import dev.nomadbackup.config.OperatorConfig;
 import dev.nomadbackup.controller.Backoff;
 import dev.nomadbackup.controller.Controller;
 import dev.nomadbackup.controller.LeaderElection;
+import dev.nomadbackup.controller.Lease;
 import dev.nomadbackup.nomad.Failures;
+import dev.nomadbackup.nomad.Fence;
+import dev.nomadbackup.nomad.FencedJobStore;
+import dev.nomadbackup.nomad.FencedVariableStore;
 import dev.nomadbackup.nomad.JobCache;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;
@@ -65,12 +69,15 @@ public final class Operator implements AutoCloseable {
     });
     this.locks = locks;
     Clock clock = Clock.systemUTC();
+    Lease lease = new Lease(config.lockTtl());
     this.runs = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "runs");
       t.setDaemon(true);
       return t;
     });
-    this.book = new StatusBook(nomad, clock, config.dryRun(), runs);
+    // every write passes the lease's fence: a paused leader that resumes writes nothing
+    this.book = new StatusBook(config.dryRun() ? nomad : new FencedVariableStore(nomad, lease.current()), clock,
+        config.dryRun(), runs);
     RunTracker tracker = new RunTracker(nomad, book, runs);
     StatusMetrics.register(metrics.registry(), book::all, clock);
     this.dryRun = config.dryRun();
@@ -84,8 +91,10 @@ public final class Operator implements AutoCloseable {
               Failures.describe(e));
         }
         JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
+        Fence fence = config.dryRun() ? Fence.NONE : lease.fence();
         Controller c = new Controller(nomad, jobs, config,
-            new BackupReconciler(nomad, templates, jobs, tracker, config.dryRun(), config.restoreJobs()),
+            new BackupReconciler(new FencedJobStore(nomad, fence), templates, jobs, tracker, config.dryRun(),
+                config.restoreJobs()),
             new BackupKeys(), metrics);
         metrics.leading(true);
         c.start();
@@ -111,7 +120,8 @@ public final class Operator implements AutoCloseable {
         }
       }
     };
-    this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), config.lockTtl(), term);
+    this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), lease, config.lockTtl(),
+        term);
     Optional<HealthServer> server = Optional.empty();
     if (config.httpAddress().isPresent()) {
       server = Optional.of(HealthServer.start(config.httpAddress().get(), this::status, metrics.registry(),

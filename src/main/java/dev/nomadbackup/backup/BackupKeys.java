@@ -34,9 +34,10 @@ public final class BackupKeys implements KeyMapper {
   }
 
   /**
-   * The job the event names. For one of the operator's jobs that was stopped or purged, its source
-   * instead: the job comes back while the source still asks for it, and is not looked for again as
-   * if it were a source.
+   * The job the event names. For one of the operator's jobs that was stopped, purged or changed by
+   * someone else, its source instead: the job is put back while the source still asks for it, and is
+   * not looked for again as if it were a source. The events of the operator's own writes name the
+   * job itself, which is skipped.
    */
   @Override
   public List<JobKey> forEvent(JobEvent event) {
@@ -48,7 +49,7 @@ public final class BackupKeys implements KeyMapper {
     Optional<JobKey> source =
         event.job()
             .filter(job -> job.parentId().isEmpty())
-            .filter(job -> !"JobRegistered".equals(event.type()) || job.stopped())
+            .filter(job -> !"JobRegistered".equals(event.type()) || job.stopped() || Ownership.changedByOthers(job))
             .flatMap(Ownership::sourceOf);
     return List.of(source.orElse(event.key()));
   }

@@ -326,8 +326,18 @@ public final class BackupReconciler implements Reconciler {
       log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
       return Placed.as(Outcome.CONFLICT);
     }
+    if (existing.isPresent() && !existing.get().complete()) {
+      // a listing's stub has no version: read it once; later listings keep what the read learned
+      existing = read(key);
+      if (existing.isPresent() && !Ownership.owns(existing.get(), source)) {
+        log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
+        return Placed.as(Outcome.CONFLICT);
+      }
+    }
+    boolean changedByOthers = existing.isPresent() && Ownership.changedByOthers(existing.get());
     if (existing.isPresent()
         && !existing.get().stopped()
+        && !changedByOthers
         && hash.equals(existing.get().meta().get(Ownership.SPEC_HASH))) {
       log.debug("    {} unchanged: {}", role.noun, key); // an event's work ends with "--> Done: ... (unchanged)"
       return Placed.as(Outcome.UNCHANGED);
@@ -342,13 +352,17 @@ public final class BackupReconciler implements Reconciler {
       }
       throw e;
     }
-    Ownership.stamp(spec, key, source, hash);
+    // Nomad gives a new job version 0 and an updated one the next version: the one recorded here
+    long version = existing.map(j -> j.version() + 1).orElse(0L);
+    Ownership.stamp(spec, key, source, hash, version);
     if (suspended && spec.path("Periodic").isObject()) {
       ((ObjectNode) spec.get("Periodic")).put("Enabled", false);
     }
     Optional<String> timeZone = Optional.of(spec.path("Periodic").path("TimeZone").asText(""));
-    String what = existing.isEmpty() ? "created" : "updated";
-    String note = suspended ? " (suspended)" : "";
+    String what = existing.isEmpty() ? "created"
+        : changedByOthers && !existing.get().stopped() ? "restored" : "updated";
+    String note = (suspended ? " (suspended)" : "")
+        + ("restored".equals(what) ? " (changed outside the operator)" : "");
     if (dryRun) {
       log.info("    Dry run: would {} {}{}", existing.isEmpty() ? "create" : "update", key, note);
       return new Placed(existing.isEmpty() ? Outcome.CREATED : Outcome.UPDATED, timeZone);

@@ -19,8 +19,13 @@ public final class Ownership {
   static final String MANAGED = "backup-operator-managed";
   static final String SOURCE = "backup-operator-source";
   static final String SPEC_HASH = "backup-operator-spec-hash";
+  /**
+   * The {@code Version} the operator's own write gives the job. Nomad raises a job's version with
+   * every change of its spec, so a job whose version differs was changed by someone else.
+   */
+  static final String VERSION = "backup-operator-version";
   /** Bumped whenever the way a spec is stamped changes, so existing jobs are rewritten once. */
-  private static final String STAMP_VERSION = "2";
+  private static final String STAMP_VERSION = "3";
   /** Meta keys that belong to the operator and are never read as settings. */
   static final String RESERVED_PREFIX = "backup-operator-";
 
@@ -39,14 +44,24 @@ public final class Ownership {
    * the template said, the job lands under that name, in the source's namespace, with the hash of
    * what it was rendered from.
    */
-  public static void stamp(ObjectNode spec, JobKey key, JobKey source, String specHash) {
+  public static void stamp(ObjectNode spec, JobKey key, JobKey source, String specHash, long version) {
     spec.put("ID", key.jobId());
+    spec.put("Version", version);
     spec.put("Name", key.jobId());
     spec.put("Namespace", key.namespace());
     ObjectNode meta = spec.path("Meta").isObject() ? (ObjectNode) spec.get("Meta") : spec.putObject("Meta");
     meta.put(MANAGED, "true");
     meta.put(SOURCE, source.jobId());
     meta.put(SPEC_HASH, specHash);
+    meta.put(VERSION, Long.toString(version));
+  }
+
+  /**
+   * True when {@code job}, one the operator wrote, was changed since by someone else: its version
+   * is not the one the operator's write gave it. Unknown (false) for a job list stub.
+   */
+  static boolean changedByOthers(NomadJob job) {
+    return job.version() >= 0 && !Long.toString(job.version()).equals(job.meta().get(VERSION));
   }
 
   /**

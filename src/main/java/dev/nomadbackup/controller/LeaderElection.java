@@ -18,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * lock released by a leader that stopped cleanly is taken over quickly. The moment a renewal fails the leader steps down,
  * before anyone else can have the lock; on close it releases the lock so a standby takes over at
  * once.
+ *
+ * <p>It keeps the {@link Lease} that every write checks. When it finds the lease run out (the
+ * process was paused, or a renewal was answered too late) it ends the term at once, confirms the
+ * lock with a renewal, and only then begins a new term: a fresh controller with a fresh view.
  */
 public final class LeaderElection implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
@@ -45,13 +49,15 @@ public final class LeaderElection implements Runnable {
   private final String path;
   private final Duration ttl;
   private final Listener listener;
+  private final Lease lease;
   private final CountDownLatch stop = new CountDownLatch(1);
   private volatile boolean leading;
   private volatile boolean decided;
   private volatile String problem = "";
   private String lockId;
 
-  public LeaderElection(NomadLocks locks, String namespace, String path, Duration ttl, Listener listener) {
+  public LeaderElection(NomadLocks locks, String namespace, String path, Lease lease, Duration ttl,
+      Listener listener) {
     this(new Lock() {
       @Override
       public Optional<String> acquire(Duration t) throws IOException {
@@ -67,11 +73,12 @@ public final class LeaderElection implements Runnable {
       public void release(String lockId) throws IOException {
         locks.release(namespace, path, lockId);
       }
-    }, namespace, path, ttl, listener);
+    }, namespace, path, lease, ttl, listener);
   }
 
-  LeaderElection(Lock locks, String namespace, String path, Duration ttl, Listener listener) {
+  LeaderElection(Lock locks, String namespace, String path, Lease lease, Duration ttl, Listener listener) {
     this.locks = locks;
+    this.lease = lease;
     this.namespace = namespace;
     this.path = path;
     this.ttl = ttl;
@@ -100,13 +107,19 @@ public final class LeaderElection implements Runnable {
     String lastProblem = "";
     while (stop.getCount() > 0) {
       try {
+        long sent = lease.now();
         Optional<String> id = locks.acquire(ttl);
         decided = true;
         problem = "";
         lastProblem = "";
         if (id.isPresent()) {
           lockId = id.get();
-          lead();
+          while (lead(sent)) { // the term lapsed: confirm the lock before a new one
+            sent = lease.now();
+            if (!reconfirm()) {
+              break;
+            }
+          }
         } else {
           log.debug("Leader lock {} is held by another operator; standing by", path);
         }
@@ -130,7 +143,9 @@ public final class LeaderElection implements Runnable {
     return leaser.compareTo(LONGEST_STANDBY_POLL) < 0 ? leaser : LONGEST_STANDBY_POLL;
   }
 
-  private void lead() {
+  /** Leads one term; true when it ended because the lease ran out, and the lock may still be ours. */
+  private boolean lead(long sentAt) {
+    lease.begin(sentAt);
     leading = true;
     log.info("Leading: holding the lock {} (ttl {})", path, GoDuration.format(ttl));
     boolean stopping = false;
@@ -138,19 +153,47 @@ public final class LeaderElection implements Runnable {
       listener.elected();
       Duration every = ttl.multipliedBy(7).dividedBy(10);
       while (!(stopping = await(every))) {
+        long sent = lease.now();
+        if (!lease.valid()) {
+          log.warn("The leader lease {} ran out {} ms ago (was this process paused?); stopping all work",
+              path, lease.expiredForMillis());
+          return true;
+        }
         try {
           locks.renew(lockId);
         } catch (IOException e) {
           log.error("Lost the leader lock {} ({}); stopping all work", path, describe(e));
-          return;
+          return false;
+        }
+        if (!lease.extend(sent)) {
+          log.warn("The renewal of the leader lock {} was answered {} ms after the lease ran out; stopping all work",
+              path, lease.expiredForMillis());
+          return true;
         }
       }
+      return false;
     } finally {
+      lease.end(); // before the listener: no write of this term passes from here on
       leading = false;
       listener.deposed(); // all work stops before anyone else can take the lock
       if (stopping) {
         release();
       }
+    }
+  }
+
+  /** After a lapsed term: is the lock still ours? A renewal says; the next term counts from it. */
+  private boolean reconfirm() {
+    if (stop.getCount() == 0) {
+      return false;
+    }
+    try {
+      locks.renew(lockId);
+      log.info("Still holding the leader lock {}: starting over with a fresh view", path);
+      return true;
+    } catch (IOException e) {
+      log.warn("The leader lock {} is no longer ours ({}); standing by", path, describe(e));
+      return false;
     }
   }
 

@@ -13,6 +13,8 @@ import java.util.Optional;
  *
  * @param innerMeta the meta of each group and task that declares one, in spec order
  * @param modifyIndex the Raft index of the job's last change, its status included
+ * @param version the job's {@code Version}, which Nomad raises with every change of its spec (and
+ *     never for a change of status); -1 when unknown, as for a job list stub, which has none
  * @param complete false for a job list stub: {@code innerMeta} and {@code region} are then unknown
  *     (empty), not absent
  */
@@ -29,6 +31,7 @@ public record NomadJob(
     List<PlacedMeta> innerMeta,
     long jobModifyIndex,
     long modifyIndex,
+    long version,
     boolean complete) {
 
   /** The meta block of one group ({@code group "db"}) or task ({@code task "db/server"}). */
@@ -47,13 +50,13 @@ public record NomadJob(
   /** This job as registered at {@code index}: what a successful registration makes of it. */
   public NomadJob registeredAt(long index) {
     return new NomadJob(namespace, id, parentId, type, stopped, status, datacenters, region, meta,
-        innerMeta, index, index, complete);
+        innerMeta, index, index, version, complete);
   }
 
   /** This complete job with the status and modify index of {@code newer}, a stub of the same version. */
   public NomadJob withStatusOf(NomadJob newer) {
     return new NomadJob(namespace, id, parentId, type, newer.stopped, newer.status, datacenters, region,
-        meta, innerMeta, jobModifyIndex, newer.modifyIndex, complete);
+        meta, innerMeta, jobModifyIndex, newer.modifyIndex, version, complete);
   }
 
   public static NomadJob fromJson(JsonNode job) {
@@ -80,6 +83,7 @@ public record NomadJob(
         inner,
         job.path("JobModifyIndex").asLong(0),
         Math.max(job.path("ModifyIndex").asLong(0), job.path("JobModifyIndex").asLong(0)),
+        job.path("Version").isNumber() ? job.path("Version").asLong() : -1,
         job.has("TaskGroups"));
   }
 

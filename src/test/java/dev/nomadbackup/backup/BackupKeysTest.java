@@ -21,7 +21,7 @@ class BackupKeysTest {
   }
 
   private static final Map<String, String> OURS =
-      Map.of("backup-operator-managed", "true", "backup-operator-source", "db");
+      Map.of("backup-operator-managed", "true", "backup-operator-source", "db", "backup-operator-version", "0");
 
   @Test
   void aListedSourceIsItsOwnKey() {
@@ -52,6 +52,14 @@ class BackupKeysTest {
     JobEvent registered = new JobEvent("JobRegistered", new JobKey("team-a", "backup-db"), 9,
         Optional.of(job("backup-db", Optional.empty(), false, OURS)));
     assertEquals(List.of(new JobKey("team-a", "backup-db")), keys.forEvent(registered));
+  }
+
+  @Test
+  void ourBackupChangedBySomeoneElseWakesItsSource() {
+    NomadJob edited = NomadJobBuilder.job("backup-db").namespace("team-a").type("batch").meta(OURS).index(9)
+        .version(1).build();
+    JobEvent registered = new JobEvent("JobRegistered", new JobKey("team-a", "backup-db"), 9, Optional.of(edited));
+    assertEquals(List.of(new JobKey("team-a", "db")), keys.forEvent(registered));
   }
 
   @Test

@@ -143,6 +143,96 @@ final class BackupReconcilerTest {
     assertFalse(nomad.stored(BACKUP).orElseThrow().path("Stop").asBoolean());
   }
 
+  // --- changes made by hand -----------------------------------------------------------------------
+
+  /** What {@code nomad job run} of an edited copy does: a new version, with the operator's meta kept. */
+  private long editByHand(JobKey key) {
+    return nomad.update(key, job -> {
+      ((ObjectNode) job.path("Periodic")).put("Spec", "0 5 * * *");
+      for (com.fasterxml.jackson.databind.JsonNode group : job.path("TaskGroups")) {
+        for (com.fasterxml.jackson.databind.JsonNode task : group.path("Tasks")) {
+          ((ObjectNode) task.path("Config")).put("image", "busybox:latest");
+        }
+      }
+    });
+  }
+
+  @Test
+  void putsBackABackupChangedByHandThatKeptItsMeta() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    ObjectNode rendered = nomad.stored(BACKUP).orElseThrow();
+    long editedAt = editByHand(BACKUP);
+    cache.observed(NomadJob.fromJson(nomad.stored(BACKUP).orElseThrow())); // its event
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals("backup-app@" + editedAt, last(nomad.calls(REGISTER)), "a conditional write over the edit");
+    ObjectNode now = nomad.stored(BACKUP).orElseThrow();
+    assertEquals(rendered.path("Periodic"), now.path("Periodic"));
+    assertEquals(rendered.path("TaskGroups"), now.path("TaskGroups"));
+    assertEquals(2, now.path("Version").asLong(), "created 0, edited 1, put back 2");
+    assertEquals("2", now.path("Meta").path("backup-operator-version").asText());
+    assertTrue(log.contains("    Backup restored: backup-app (changed outside the operator)"), log.lines().toString());
+    assertEquals(3, nomad.calls(REGISTER).size(), "the restore job was not touched: " + nomad.calls(REGISTER));
+
+    int calls = nomad.calls().size();
+    cache.observed(NomadJob.fromJson(nomad.stored(BACKUP).orElseThrow())); // the operator's own write's event
+    assertEquals(Outcome.UNCHANGED, reconciler.reconcile(SOURCE));
+    assertEquals(List.of(), nomad.calls().subList(calls, nomad.calls().size()), "put back once, and then left");
+  }
+
+  @Test
+  void putsBackARestoreJobChangedByHand() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    ObjectNode rendered = nomad.stored(RESTORE).orElseThrow();
+    nomad.update(RESTORE, job -> job.put("Priority", 90));
+    cache.observed(NomadJob.fromJson(nomad.stored(RESTORE).orElseThrow()));
+
+    assertEquals(Outcome.UNCHANGED, reconciler.reconcile(SOURCE), "the backup job is as rendered");
+
+    assertEquals(rendered.path("Priority"), nomad.stored(RESTORE).orElseThrow().path("Priority"));
+    assertTrue(log.contains("    Restore job restored: restore-app (changed outside the operator)"),
+        log.lines().toString());
+  }
+
+  @Test
+  void aNewTermReadsEachOwnedJobOnceForItsVersionAndThenDecidesFromListings() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    JobCache fresh = new JobCache();
+    BackupReconciler next = new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true);
+    fresh.listed("*", nomad.listJobs("*"));
+    int reads = nomad.calls(READ).size();
+
+    assertEquals(Outcome.UNCHANGED, next.reconcile(SOURCE));
+    assertEquals(List.of("backup-app", "restore-app"), nomad.calls(READ).subList(reads, nomad.calls(READ).size()),
+        "a stub has no version: read once");
+
+    int calls = nomad.calls().size();
+    fresh.listed("*", nomad.listJobs("*")); // the next resync
+    assertEquals(Outcome.UNCHANGED, next.reconcile(SOURCE));
+    assertEquals(List.of("list"), nomad.calls().subList(calls, nomad.calls().size()).stream()
+        .map(FakeNomad.Call::op).toList(), "a resync of untouched jobs costs no call per job");
+    assertEquals(2, nomad.writes().size());
+  }
+
+  @Test
+  void aBackupChangedByHandWhileNobodyWatchedIsPutBackByTheNextTerm() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    editByHand(BACKUP);
+    JobCache fresh = new JobCache();
+    fresh.listed("*", nomad.listJobs("*"));
+
+    assertEquals(Outcome.UPDATED,
+        new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true).reconcile(SOURCE));
+
+    assertTrue(log.contains("    Backup restored: backup-app (changed outside the operator)"), log.lines().toString());
+    assertEquals("@daily", nomad.stored(BACKUP).orElseThrow().path("Periodic").path("Spec").asText());
+  }
+
   // --- someone else's jobs ----------------------------------------------------------------------
 
   @Test

@@ -3,6 +3,7 @@ package dev.nomadbackup.controller;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,15 +13,20 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import dev.nomadbackup.nomad.Fence;
+import dev.nomadbackup.nomad.LeaseExpiredException;
 import org.junit.jupiter.api.Test;
 
 /** Edge cases of the election with a scripted lock; the real lock is tested in HighAvailabilityIT. */
 class LeaderElectionTest {
   private final List<String> calls = new CopyOnWriteArrayList<>();
+  private final List<Fence> fences = new CopyOnWriteArrayList<>();
   private final LeaderElection.Listener listener = new LeaderElection.Listener() {
     @Override
     public void elected() {
       calls.add("elected");
+      fences.add(lease.fence());
     }
 
     @Override
@@ -40,8 +46,12 @@ class LeaderElectionTest {
     }
   }
 
+  /** A lease on a clock that stands still unless a test moves it: it never runs out by itself. */
+  private final AtomicLong now = new AtomicLong();
+  private final Lease lease = new Lease(TTL, Duration.ofMillis(30), now::get);
+
   private Running run(LeaderElection.Lock lock) {
-    LeaderElection election = new LeaderElection(lock, "default", "x", TTL, listener);
+    LeaderElection election = new LeaderElection(lock, "default", "x", lease, TTL, listener);
     Thread thread = new Thread(election);
     thread.start();
     return new Running(election, thread);
@@ -131,5 +141,86 @@ class LeaderElectionTest {
     assertFalse(election.leading());
     running.stop();
     assertTrue(calls.isEmpty(), calls.toString());
+  }
+
+  /** A lock that is always ours; every call is recorded. */
+  private LeaderElection.Lock alwaysOurs(Runnable onRenew) {
+    return new LeaderElection.Lock() {
+      @Override
+      public Optional<String> acquire(Duration ttl) {
+        calls.add("acquire");
+        return Optional.of("id");
+      }
+
+      @Override
+      public void renew(String lockId) {
+        calls.add("renew");
+        onRenew.run();
+      }
+
+      @Override
+      public void release(String lockId) {
+        calls.add("release");
+      }
+    };
+  }
+
+  @Test
+  void aLeaderPausedPastItsLeaseWritesNothingUntilItHasConfirmedTheLockInANewTerm() throws Exception {
+    Running running = run(alwaysOurs(() -> {}));
+    await().atMost(Duration.ofSeconds(5)).until(() -> calls.contains("renew"));
+    Fence first = fences.get(0);
+    first.check(); // leading, lease running
+
+    now.addAndGet(Duration.ofSeconds(2).toNanos()); // the process was stopped for 2 s
+    LeaseExpiredException refused = assertThrows(LeaseExpiredException.class, first::check);
+    assertTrue(refused.getMessage().startsWith("not leading: the lease expired "), refused.getMessage());
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> fences.size() == 2);
+    // the term ended before the lock was asked about again, and the new one began only after that
+    List<String> afterPause = calls.subList(calls.indexOf("deposed"), calls.size());
+    assertEquals(List.of("deposed", "renew", "elected"), afterPause.subList(0, 3), calls.toString());
+    fences.get(1).check();
+    refused = assertThrows(LeaseExpiredException.class, first::check);
+    assertEquals("not leading: leadership term 1 is over; not writing", refused.getMessage());
+    assertFalse(calls.contains("release"));
+    running.stop();
+    assertThrows(LeaseExpiredException.class, fences.get(1)::check);
+  }
+
+  @Test
+  void aRenewalAnsweredAfterTheLeaseRanOutEndsTheTerm() throws Exception {
+    AtomicInteger renewals = new AtomicInteger();
+    Running running = run(alwaysOurs(() -> {
+      if (renewals.incrementAndGet() == 2) {
+        now.addAndGet(Duration.ofSeconds(1).toNanos()); // Nomad, or the way there, took 1 s
+      }
+    }));
+    await().atMost(Duration.ofSeconds(5)).until(() -> fences.size() == 2);
+    assertThrows(LeaseExpiredException.class, fences.get(0)::check);
+    fences.get(1).check();
+    assertEquals(List.of("acquire", "elected", "renew", "renew", "deposed", "renew", "elected"),
+        calls.subList(0, 7));
+    running.stop();
+  }
+
+  @Test
+  void aLeaseRefusesOnceItsTtlLessTheMarginHasPassedSinceTheRequestWasSent() throws Exception {
+    Lease l = new Lease(Duration.ofSeconds(10), Duration.ofSeconds(1), now::get);
+    Fence none = l.fence();
+    assertThrows(LeaseExpiredException.class, none::check); // no term yet
+    now.set(100);
+    l.begin(100);
+    Fence term = l.fence();
+    now.set(100 + Duration.ofSeconds(9).toNanos());
+    term.check(); // 9 s after sending: still ours
+    assertTrue(l.extend(now.get())); // renewed at 9 s: now valid until 18 s
+    now.addAndGet(Duration.ofMillis(9_000).toNanos());
+    term.check();
+    now.addAndGet(Duration.ofMillis(1).toNanos());
+    LeaseExpiredException e = assertThrows(LeaseExpiredException.class, term::check);
+    assertTrue(e.getMessage().contains("expired 1 ms ago"), e.getMessage());
+    assertFalse(l.extend(now.get()), "a lapsed lease is not extended");
+    assertThrows(LeaseExpiredException.class, () -> l.current().check());
   }
 }

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.nomadbackup.testing.FaultProxy;
+import dev.nomadbackup.testing.FaultProxy.Fault;
 import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.NomadAgent;
 import dev.nomadbackup.testing.OperatorProcess;
@@ -13,6 +15,8 @@ import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
+import java.util.stream.Collectors;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +69,78 @@ class HighAvailabilityIT {
         // a clean stop hands over at once: no waiting for the TTL
         assertEquals(0, b.terminate(Duration.ofSeconds(20)), b.log());
         assertTrue(b.log().contains("Released the leader lock"), b.log());
+      }
+    }
+  }
+
+  /**
+   * The leader is frozen (SIGSTOP) until the standby has taken the lock and changed things; then
+   * it goes on with its stale cache and the events buffered meanwhile, and its first lock request
+   * is held back a few seconds (a slow answer), which is when a leader without a fence acts on
+   * what it believes. It must write nothing: every write of its term is refused by its own clock.
+   */
+  @Test
+  void aLeaderPausedPastItsLeaseWritesNothingWhenItResumes(NomadAgent agent, TestNomad nomad) throws Exception {
+    String lockName = Jobs.uniqueId("pause");
+    String lockPath = "nomad-backup-operator/" + lockName;
+    Map<String, String> env = new HashMap<>(agent.operatorEnv());
+    env.put("OPERATOR_LOCK_PATH", lockPath);
+    env.put("OPERATOR_LOCK_TTL", "10s");
+    String src = Jobs.uniqueId("src");
+    String gone = Jobs.uniqueId("gone");
+    String fresh = Jobs.uniqueId("fresh");
+    try (FaultProxy proxy = FaultProxy.start(agent.address())) {
+      Map<String, String> viaProxy = new HashMap<>(env);
+      viaProxy.putAll(proxy.env());
+      try (OperatorProcess a = OperatorProcess.start("pause-a", viaProxy)) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> a.get("/metrics").body().contains("nomad_backup_leader 1.0"));
+        try (OperatorProcess b = OperatorProcess.start("pause-b", env)) {
+          await().atMost(Duration.ofSeconds(30)).until(() -> b.get("/health/ready").status() == 200);
+          nomad.run(Jobs.service(src, Jobs.optIn("@daily")));
+          nomad.run(Jobs.service(gone, Jobs.optIn("@daily")));
+          await().atMost(Duration.ofSeconds(30)).until(
+              () -> nomad.job("backup-" + src).isPresent() && nomad.job("backup-" + gone).isPresent());
+
+          a.pause();
+          long pausedAt = System.nanoTime();
+          // while a stands still: a source opts out, one is rescheduled, one opts in
+          nomad.run(Jobs.service(gone, Map.of("auto-backup", "false")));
+          nomad.run(Jobs.service(src, Jobs.optIn("@weekly")));
+          nomad.run(Jobs.service(fresh, Jobs.optIn("@daily")));
+          await().atMost(FAILOVER).until(() -> b.get("/metrics").body().contains("nomad_backup_leader 1.0"));
+          await().atMost(Duration.ofSeconds(30)).until(() -> nomad.job("backup-" + gone).isEmpty()
+              && nomad.job("backup-" + fresh).isPresent()
+              && "@weekly".equals(Jobs.cronOf(nomad.job("backup-" + src).orElseThrow())));
+          JsonNode srcByB = nomad.job("backup-" + src).orElseThrow();
+
+          proxy.failNext(1, "PUT", "/v1/var/.*" + lockName, new Fault.Hold());
+          int mark = proxy.requests().size();
+          a.resume();
+          long pausedFor = (System.nanoTime() - pausedAt) / 1_000_000;
+          Thread.sleep(8_000); // a goes on with what it had; its lock request waits at the proxy
+          proxy.releaseHeld();
+          await().atMost(Duration.ofSeconds(30)).until(() -> a.get("/metrics").body().contains("nomad_backup_leader 0.0"));
+          Thread.sleep(2_000);
+
+          List<String> writes = proxy.requests().subList(mark, proxy.requests().size()).stream()
+              .filter(r -> r.jobWrite().isPresent()
+                  || (r.write() && r.path().startsWith("/v1/var/") && !r.path().endsWith(lockName)))
+              .map(r -> r.method() + " " + r.path() + " " + r.outcome())
+              .collect(Collectors.toList());
+          String aLog = a.log();
+          long refused = aLog.lines().filter(l -> l.contains("not leading:")).count();
+          System.out.printf("[pause] leader paused %d ms; after resuming: %d writes sent, %d refused by the lease%n",
+              pausedFor, writes.size(), refused);
+          assertEquals(List.of(), writes, aLog);
+          assertTrue(aLog.contains("The leader lease " + lockPath + " ran out"), aLog);
+          assertTrue(aLog.contains("is no longer ours"), aLog);
+          // what b did stands
+          assertTrue(nomad.job("backup-" + gone).isEmpty());
+          assertEquals(0, nomad.job("backup-" + fresh).orElseThrow().path("Version").asInt());
+          assertEquals(srcByB.path("JobModifyIndex").asLong(),
+              nomad.job("backup-" + src).orElseThrow().path("JobModifyIndex").asLong());
+          assertTrue(b.get("/metrics").body().contains("nomad_backup_leader 1.0"));
+        }
       }
     }
   }

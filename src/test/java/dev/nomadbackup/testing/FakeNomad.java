@@ -117,6 +117,12 @@ public final class FakeNomad implements JobSource, JobStore {
     if (!copy.has("Namespace")) {
       copy.put("Namespace", "default");
     }
+    ObjectNode before = jobs.get(key(copy));
+    long sent = copy.path("Version").asLong(0);
+    if (before != null && sent <= before.path("Version").asLong(0)) {
+      sent = before.path("Version").asLong(0) + 1; // as Nomad does: every registration is a new version
+    }
+    copy.put("Version", sent);
     jobs.put(key(copy), copy);
     return at;
   }
@@ -410,6 +416,7 @@ public final class FakeNomad implements JobSource, JobStore {
     ObjectNode stub = job.deepCopy();
     stub.remove("TaskGroups");
     stub.remove("Region");
+    stub.remove("Version"); // Nomad's job list stubs have none
     return stub;
   }
 

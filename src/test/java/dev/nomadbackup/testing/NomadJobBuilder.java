@@ -26,6 +26,7 @@ public final class NomadJobBuilder {
   private long jobModifyIndex = 1;
   private long modifyIndex = 1;
   private boolean complete = true;
+  private long version = 0;
 
   private NomadJobBuilder(String id) {
     this.id = id;
@@ -95,6 +96,12 @@ public final class NomadJobBuilder {
     return this;
   }
 
+  /** The job's {@code Version} (a stub's is unknown whatever this says). */
+  public NomadJobBuilder version(long version) {
+    this.version = version;
+    return this;
+  }
+
   /** {@code false} for a job list stub, which carries no groups and no region. */
   public NomadJobBuilder complete(boolean complete) {
     this.complete = complete;
@@ -103,6 +110,6 @@ public final class NomadJobBuilder {
 
   public NomadJob build() {
     return new NomadJob(namespace, id, parentId, type, stopped, status, datacenters, region, meta, innerMeta,
-        jobModifyIndex, modifyIndex, complete);
+        jobModifyIndex, modifyIndex, complete ? version : -1, complete);
   }
 }

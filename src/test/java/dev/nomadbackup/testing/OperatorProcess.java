@@ -91,6 +91,23 @@ public final class OperatorProcess implements AutoCloseable {
     return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
+  /** SIGSTOP: every thread stands still, as in a long pause of the machine; {@link #resume} goes on. */
+  public void pause() throws IOException, InterruptedException {
+    signal("-STOP");
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  public void resume() throws IOException, InterruptedException {
+    signal("-CONT");
+  }
+
+  private void signal(String which) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", which, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill " + which + " " + process.pid() + " failed");
+    }
+  }
+
   /** SIGKILL: no shutdown hook, no lock release, like a crashed node. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor();
