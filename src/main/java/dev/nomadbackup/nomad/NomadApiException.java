@@ -9,8 +9,7 @@ public final class NomadApiException extends IOException {
   private final String body;
 
   NomadApiException(int status, String request, String body) {
-    super(status + " from " + request + ": " + abbreviate(body)
-        + (status == 403 ? capabilityHint(request).map(c -> " (the token needs " + c + ")").orElse("") : ""));
+    super(status + " from " + request + ": " + abbreviate(body) + (status == 403 ? hint(request, body) : ""));
     this.status = status;
     this.request = request;
     this.body = body;
@@ -28,6 +27,28 @@ public final class NomadApiException extends IOException {
   /** Nomad's message, as it sent it. */
   public String body() {
     return body;
+  }
+
+  /**
+   * Why Nomad refused: a token it does not accept at all (deleted, expired, mistyped: its words
+   * then start with "ACL token"), or the capability the request needs.
+   */
+  private static String hint(String request, String body) {
+    if (tokenNotValid(body)) {
+      return " (the token is not valid: set NOMAD_TOKEN to a token Nomad knows)";
+    }
+    return capabilityHint(request).map(c -> " (the token needs " + c + ")").orElse("");
+  }
+
+  /** Nomad's words for a token it does not accept: "ACL token not found", "ACL token expired", ... */
+  static boolean tokenNotValid(String body) {
+    String s = body.strip();
+    return s.startsWith("ACL token") || s.equals("token not found") || s.equals("token expired");
+  }
+
+  /** True when Nomad refused the request's token itself, rather than one of its capabilities. */
+  public boolean tokenRejected() {
+    return status == 403 && tokenNotValid(body);
   }
 
   /** The ACL capability a request of the operator's needs, as acl/operator-policy.hcl grants it. */

@@ -34,7 +34,6 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.apache.http.config.RegistryBuilder;
 import org.apache.http.conn.socket.ConnectionSocketFactory;
 import org.apache.http.conn.socket.PlainConnectionSocketFactory;
-import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.util.EntityUtils;
 
 /**
@@ -62,13 +61,7 @@ public final class NomadHttp implements Closeable {
         RegistryBuilder.<ConnectionSocketFactory>create()
             .register("http", config.unixSocket().<ConnectionSocketFactory>map(UnixSocketConnections::new)
                 .orElse(PlainConnectionSocketFactory.getSocketFactory()));
-    NomadConfig.Tls tls = config.tls();
-    sockets.register(
-        "https",
-        tls.customised()
-            ? new SSLConnectionSocketFactory(
-                TlsContexts.sslContext(tls), TlsContexts.hostnameVerifier(tls))
-            : SSLConnectionSocketFactory.getSocketFactory());
+    sockets.register("https", TlsContexts.socketFactory(config.tls()));
     PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(sockets.build());
     pool.setMaxTotal(maxConnections);
     pool.setDefaultMaxPerRoute(maxConnections);
