@@ -122,7 +122,7 @@ public final class NomadHttp implements Closeable {
       HttpEntity entity = response.getEntity();
       if (status >= 300 || entity == null) {
         String body = entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8);
-        throw new NomadApiException(status, "GET " + path, body);
+        throw refused(status, "GET " + path, body);
       }
       content = entity.getContent();
     } catch (IOException | RuntimeException e) {
@@ -148,8 +148,7 @@ public final class NomadHttp implements Closeable {
       HttpEntity entity = response.getEntity();
       byte[] bytes = entity == null ? new byte[0] : EntityUtils.toByteArray(entity);
       if (status >= 300) {
-        throw new NomadApiException(
-            status, request.getMethod() + " " + path, new String(bytes, StandardCharsets.UTF_8));
+        throw refused(status, request.getMethod() + " " + path, new String(bytes, StandardCharsets.UTF_8));
       }
       JsonNode body = bytes.length == 0 ? json.nullNode() : json.readTree(bytes);
       return new NomadResponse(
@@ -159,6 +158,29 @@ public final class NomadHttp implements Closeable {
               .filter(s -> !s.isEmpty()));
     }
   }
+
+  /**
+   * The error for an answer of {@code status}. Nomad 1.11 answers a token it does not know (one
+   * deleted, say) with the same "Permission denied" as a missing capability; a token it knows
+   * can always read itself, so a 403 is followed by that read to tell the two apart.
+   */
+  private NomadApiException refused(int status, String request, String body) {
+    if (status != 403 || config.token().isEmpty() || request.endsWith(TOKEN_SELF)) {
+      return new NomadApiException(status, request, body);
+    }
+    boolean rejected;
+    try {
+      get(TOKEN_SELF, Map.of());
+      rejected = false;
+    } catch (NomadApiException e) {
+      rejected = e.status() == 403 || e.status() == 404;
+    } catch (IOException e) {
+      rejected = false; // cannot tell; the capability hint stays
+    }
+    return new NomadApiException(status, request, body, rejected);
+  }
+
+  private static final String TOKEN_SELF = "/v1/acl/token/self";
 
   private void authorise(HttpRequestBase request) {
     config.token().ifPresent(t -> request.setHeader("X-Nomad-Token", t));

@@ -190,8 +190,8 @@ final class TlsContexts {
       String which =
           chain.length == 0
               ? "Nomad's certificate"
-              : "Nomad's certificate (" + chain[0].getSubjectX500Principal().getName()
-                  + ", issued by " + chain[0].getIssuerX500Principal().getName() + ")";
+              : "Nomad's certificate (" + commonName(chain[0].getSubjectX500Principal())
+                  + ", issued by " + commonName(chain[0].getIssuerX500Principal()) + ")";
       boolean noPath = false;
       Throwable root = e;
       for (Throwable t = e; t != null; t = t.getCause()) {
@@ -203,6 +203,13 @@ final class TlsContexts {
               ? "no CA certificate in " + source + " issued it"
               : "checked against " + source + ": " + Failures.describe(root);
       return new CertificateException(which + " is not trusted: " + why, e);
+    }
+
+    /** {@code CN=...} of a name, which is what tells certificates apart; the whole name without one. */
+    private static String commonName(javax.security.auth.x500.X500Principal name) {
+      java.util.regex.Matcher cn = java.util.regex.Pattern.compile("(?:^|,)(CN=(?:\\\\.|[^,])*)")
+          .matcher(name.getName());
+      return cn.find() ? cn.group(1) : name.getName();
     }
 
     @Override

@@ -33,7 +33,7 @@ class NomadApiExceptionTest {
   void aTokenNomadDoesNotKnowIsNamedAsSuchNotAsAMissingCapability() {
     NomadApiException e = new NomadApiException(403, "PUT /v1/var/nomad-backup-operator/leader", "ACL token not found");
     assertEquals("403 from PUT /v1/var/nomad-backup-operator/leader: ACL token not found"
-        + " (the token is not valid: set NOMAD_TOKEN to a token Nomad knows)", e.getMessage());
+        + " (the token is not valid: Nomad does not know it, it was deleted or has expired; set NOMAD_TOKEN to a valid token)", e.getMessage());
     assertEquals(true, e.tokenRejected());
     assertEquals(true, new NomadApiException(403, "GET /v1/jobs", "ACL token expired").tokenRejected());
     assertEquals(false, new NomadApiException(403, "GET /v1/jobs", "Permission denied").tokenRejected());
