@@ -165,7 +165,10 @@ final class EventSource implements Runnable {
                 + " is how a missing ACL capability shows: the token needs read-job on {}.",
             label(), namespace.equals("*") ? "every namespace" : "namespace " + namespace);
       }
-      if (failure instanceof NomadApiException api && api.forbidden()) {
+      if (failure instanceof NomadApiException api && api.tokenRejected()) {
+        log.error("Nomad refused {}: the token is not valid (deleted or expired); set NOMAD_TOKEN to a valid token",
+            api.request());
+      } else if (failure instanceof NomadApiException api && api.forbidden()) {
         log.error("Nomad refused {}: the token needs list-jobs and read-job on {}", api.request(), label());
       }
       try {

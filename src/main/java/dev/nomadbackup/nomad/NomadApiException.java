@@ -8,12 +8,24 @@ public final class NomadApiException extends IOException {
   private final String request;
   private final String body;
 
+  private final boolean tokenRejected;
+
   NomadApiException(int status, String request, String body) {
+    this(status, request, body, false);
+  }
+
+  /**
+   * @param tokenRejected Nomad does not accept the token at all: it says so ("ACL token not
+   *     found"), or, as Nomad 1.11 does, it answers "Permission denied" and the token cannot even
+   *     read itself ({@code /v1/acl/token/self}), which any token it knows may
+   */
+  NomadApiException(int status, String request, String body, boolean tokenRejected) {
     super(status + " from " + request + ": " + abbreviate(body)
-        + (status == 403 ? capabilityHint(request).map(c -> " (the token needs " + c + ")").orElse("") : ""));
+        + (status == 403 ? hint(request, body, tokenRejected) : ""));
     this.status = status;
     this.request = request;
     this.body = body;
+    this.tokenRejected = status == 403 && (tokenRejected || tokenNotValid(body));
   }
 
   public int status() {
@@ -28,6 +40,26 @@ public final class NomadApiException extends IOException {
   /** Nomad's message, as it sent it. */
   public String body() {
     return body;
+  }
+
+  /** Why Nomad refused: a token it does not accept at all, or the capability the request needs. */
+  private static String hint(String request, String body, boolean tokenRejected) {
+    if (tokenRejected || tokenNotValid(body)) {
+      return " (the token is not valid: Nomad does not know it, it was deleted or has expired;"
+          + " set NOMAD_TOKEN to a valid token)";
+    }
+    return capabilityHint(request).map(c -> " (the token needs " + c + ")").orElse("");
+  }
+
+  /** Nomad's words for a token it does not accept: "ACL token not found", "ACL token expired", ... */
+  static boolean tokenNotValid(String body) {
+    String s = body.strip();
+    return s.startsWith("ACL token") || s.equals("token not found") || s.equals("token expired");
+  }
+
+  /** True when Nomad refused the request's token itself, rather than one of its capabilities. */
+  public boolean tokenRejected() {
+    return tokenRejected;
   }
 
   /** The ACL capability a request of the operator's needs, as acl/operator-policy.hcl grants it. */

@@ -161,7 +161,12 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
     }
   }
 
-  /** Parses HCL into a canonical job, as {@code nomad job run} would; HCL errors come back as 400. */
+  /**
+   * Parses HCL into a canonical job of {@code namespace}, as {@code nomad job run -namespace} would;
+   * HCL errors come back as 400. Nomad's parse fills in "default" for a spec that names no
+   * namespace; the job is put in {@code namespace}, where it is validated and registered, and
+   * where a token narrowed to that namespace may do so.
+   */
   @Override
   public ObjectNode parseJob(String namespace, String hcl) throws IOException {
     ObjectNode body = json.createObjectNode().put("JobHCL", hcl).put("Canonicalize", true);
@@ -169,6 +174,7 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
     if (!(job instanceof ObjectNode object)) {
       throw new IOException("POST /v1/jobs/parse answered with no job");
     }
+    object.put("Namespace", namespace);
     return object;
   }
 

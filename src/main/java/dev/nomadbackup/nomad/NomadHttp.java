@@ -34,7 +34,6 @@ import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.apache.http.config.RegistryBuilder;
 import org.apache.http.conn.socket.ConnectionSocketFactory;
 import org.apache.http.conn.socket.PlainConnectionSocketFactory;
-import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.util.EntityUtils;
 
 /**
@@ -62,13 +61,7 @@ public final class NomadHttp implements Closeable {
         RegistryBuilder.<ConnectionSocketFactory>create()
             .register("http", config.unixSocket().<ConnectionSocketFactory>map(UnixSocketConnections::new)
                 .orElse(PlainConnectionSocketFactory.getSocketFactory()));
-    NomadConfig.Tls tls = config.tls();
-    sockets.register(
-        "https",
-        tls.customised()
-            ? new SSLConnectionSocketFactory(
-                TlsContexts.sslContext(tls), TlsContexts.hostnameVerifier(tls))
-            : SSLConnectionSocketFactory.getSocketFactory());
+    sockets.register("https", TlsContexts.socketFactory(config.tls()));
     PoolingHttpClientConnectionManager pool = new PoolingHttpClientConnectionManager(sockets.build());
     pool.setMaxTotal(maxConnections);
     pool.setDefaultMaxPerRoute(maxConnections);
@@ -129,7 +122,7 @@ public final class NomadHttp implements Closeable {
       HttpEntity entity = response.getEntity();
       if (status >= 300 || entity == null) {
         String body = entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8);
-        throw new NomadApiException(status, "GET " + path, body);
+        throw refused(status, "GET " + path, body);
       }
       content = entity.getContent();
     } catch (IOException | RuntimeException e) {
@@ -155,8 +148,7 @@ public final class NomadHttp implements Closeable {
       HttpEntity entity = response.getEntity();
       byte[] bytes = entity == null ? new byte[0] : EntityUtils.toByteArray(entity);
       if (status >= 300) {
-        throw new NomadApiException(
-            status, request.getMethod() + " " + path, new String(bytes, StandardCharsets.UTF_8));
+        throw refused(status, request.getMethod() + " " + path, new String(bytes, StandardCharsets.UTF_8));
       }
       JsonNode body = bytes.length == 0 ? json.nullNode() : json.readTree(bytes);
       return new NomadResponse(
@@ -166,6 +158,29 @@ public final class NomadHttp implements Closeable {
               .filter(s -> !s.isEmpty()));
     }
   }
+
+  /**
+   * The error for an answer of {@code status}. Nomad 1.11 answers a token it does not know (one
+   * deleted, say) with the same "Permission denied" as a missing capability; a token it knows
+   * can always read itself, so a 403 is followed by that read to tell the two apart.
+   */
+  private NomadApiException refused(int status, String request, String body) {
+    if (status != 403 || config.token().isEmpty() || request.endsWith(TOKEN_SELF)) {
+      return new NomadApiException(status, request, body);
+    }
+    boolean rejected;
+    try {
+      get(TOKEN_SELF, Map.of());
+      rejected = false;
+    } catch (NomadApiException e) {
+      rejected = e.status() == 403 || e.status() == 404;
+    } catch (IOException e) {
+      rejected = false; // cannot tell; the capability hint stays
+    }
+    return new NomadApiException(status, request, body, rejected);
+  }
+
+  private static final String TOKEN_SELF = "/v1/acl/token/self";
 
   private void authorise(HttpRequestBase request) {
     config.token().ifPresent(t -> request.setHeader("X-Nomad-Token", t));

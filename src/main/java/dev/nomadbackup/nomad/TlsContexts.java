@@ -5,67 +5,73 @@ import dev.nomadbackup.config.NomadConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.Principal;
 import java.security.PrivateKey;
+import java.security.cert.CertPathBuilderException;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
-import org.apache.http.conn.ssl.DefaultHostnameVerifier;
-import org.apache.http.conn.ssl.NoopHostnameVerifier;
+import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
-/** Builds the SSL context and host name check that {@code NOMAD_CACERT} and friends describe. */
+/** Builds the TLS that {@code NOMAD_CACERT} and friends describe. */
 final class TlsContexts {
   private TlsContexts() {}
 
-  static SSLContext sslContext(NomadConfig.Tls tls) {
+  /**
+   * The socket factory for {@code https://}: TLS as configured, with failures that name their
+   * cause (an untrusted certificate and the CA certificates it was checked against, a server name
+   * the certificate lacks and the names it has, a client certificate the server wants).
+   */
+  static SSLConnectionSocketFactory socketFactory(NomadConfig.Tls tls) {
+    ClientCertificateRequests requests = new ClientCertificateRequests();
+    return new NomadTlsSocketFactory(sslContext(tls, requests), tls, requests);
+  }
+
+  static SSLContext sslContext(NomadConfig.Tls tls, ClientCertificateRequests requests) {
     try {
-      TrustManager[] trust = tls.skipVerify() ? new TrustManager[] {new TrustingAll()} : trustManagers(tls);
-      KeyManagerFactory keys = null;
-      if (tls.clientCert().isPresent()) {
-        keys = keyManagers(tls.clientCert().get(), tls.clientKey().orElseThrow());
-      }
+      TrustManager[] trust =
+          tls.skipVerify() ? new TrustManager[] {new TrustingAll()} : trustManagers(tls);
+      KeyManager[] keys =
+          tls.clientCert().isPresent()
+              ? keyManagers(tls.clientCert().get(), tls.clientKey().orElseThrow()).getKeyManagers()
+              : new KeyManager[] {requests}; // none to offer, but it notes that the server asked
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(keys == null ? null : keys.getKeyManagers(), trust, null);
+      context.init(keys, trust, null);
       return context;
     } catch (IOException | GeneralSecurityException e) {
       throw new ConfigException("cannot set up TLS for Nomad: " + e.getMessage());
     }
   }
 
-  static HostnameVerifier hostnameVerifier(NomadConfig.Tls tls) {
-    if (tls.skipVerify()) {
-      return NoopHostnameVerifier.INSTANCE;
-    }
-    DefaultHostnameVerifier standard = new DefaultHostnameVerifier();
-    return tls.serverName()
-        .<HostnameVerifier>map(
-            name ->
-                (host, session) -> {
-                  try {
-                    standard.verify(name, (X509Certificate) session.getPeerCertificates()[0]);
-                    return true;
-                  } catch (SSLException e) {
-                    return false;
-                  }
-                })
-        .orElse(standard);
+  /** Where the CA certificates come from, as the user set it. */
+  static String trustSource(NomadConfig.Tls tls) {
+    List<String> parts = new ArrayList<>();
+    tls.caCert().ifPresent(p -> parts.add("NOMAD_CACERT=" + p));
+    tls.caPath().ifPresent(p -> parts.add("NOMAD_CAPATH=" + p));
+    return parts.isEmpty()
+        ? "the JVM's default trust store (set NOMAD_CACERT or NOMAD_CAPATH to Nomad's CA)"
+        : String.join(" and ", parts);
   }
 
   private static TrustManager[] trustManagers(NomadConfig.Tls tls)
@@ -77,20 +83,25 @@ final class TlsContexts {
         files.filter(Files::isRegularFile).sorted().forEach(pems::add);
       }
     }
-    if (pems.isEmpty()) {
-      return null; // the JDK's default trust store
-    }
-    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-    store.load(null, null);
-    int n = 0;
-    for (Path pem : pems) {
-      for (Certificate cert : readCertificates(pem)) {
-        store.setCertificateEntry("ca-" + n++, cert);
+    KeyStore store = null; // the JDK's default trust store
+    if (!pems.isEmpty()) {
+      store = KeyStore.getInstance(KeyStore.getDefaultType());
+      store.load(null, null);
+      int n = 0;
+      for (Path pem : pems) {
+        for (Certificate cert : readCertificates(pem)) {
+          store.setCertificateEntry("ca-" + n++, cert);
+        }
       }
     }
-    TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory factory =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     factory.init(store);
-    return factory.getTrustManagers();
+    List<TrustManager> managers = new ArrayList<>();
+    for (TrustManager m : factory.getTrustManagers()) {
+      managers.add(m instanceof X509ExtendedTrustManager x ? new Explaining(x, trustSource(tls)) : m);
+    }
+    return managers.toArray(TrustManager[]::new);
   }
 
   private static KeyManagerFactory keyManagers(Path certFile, Path keyFile)
@@ -132,13 +143,173 @@ final class TlsContexts {
     }
   }
 
+  /**
+   * The JDK's trust manager, whose refusal of Nomad's certificate names the certificate and the CA
+   * certificates it was checked against, instead of "PKIX path building failed".
+   */
+  private static final class Explaining extends X509ExtendedTrustManager {
+    private final X509ExtendedTrustManager trust;
+    private final String source;
+
+    Explaining(X509ExtendedTrustManager trust, String source) {
+      this.trust = trust;
+      this.source = source;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      try {
+        trust.checkServerTrusted(chain, authType, socket);
+      } catch (CertificateException e) {
+        throw explained(chain, e);
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      try {
+        trust.checkServerTrusted(chain, authType, engine);
+      } catch (CertificateException e) {
+        throw explained(chain, e);
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      try {
+        trust.checkServerTrusted(chain, authType);
+      } catch (CertificateException e) {
+        throw explained(chain, e);
+      }
+    }
+
+    private CertificateException explained(X509Certificate[] chain, CertificateException e) {
+      String which =
+          chain.length == 0
+              ? "Nomad's certificate"
+              : "Nomad's certificate (" + commonName(chain[0].getSubjectX500Principal())
+                  + ", issued by " + commonName(chain[0].getIssuerX500Principal()) + ")";
+      boolean noPath = false;
+      Throwable root = e;
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        noPath |= t instanceof CertPathBuilderException;
+        root = t;
+      }
+      String why =
+          noPath
+              ? "no CA certificate in " + source + " issued it"
+              : "checked against " + source + ": " + Failures.describe(root);
+      return new CertificateException(which + " is not trusted: " + why, e);
+    }
+
+    /** {@code CN=...} of a name, which is what tells certificates apart; the whole name without one. */
+    private static String commonName(javax.security.auth.x500.X500Principal name) {
+      java.util.regex.Matcher cn = java.util.regex.Pattern.compile("(?:^|,)(CN=(?:\\\\.|[^,])*)")
+          .matcher(name.getName());
+      return cn.find() ? cn.group(1) : name.getName();
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType, socket);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType, engine);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      trust.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return trust.getAcceptedIssuers();
+    }
+  }
+
+  /**
+   * The key manager when no client certificate is set: it offers none, and notes, for the thread
+   * whose handshake it is, that the server asked for one.
+   */
+  static final class ClientCertificateRequests extends X509ExtendedKeyManager {
+    private final ThreadLocal<Boolean> asked = ThreadLocal.withInitial(() -> false);
+
+    /** Forgets what an earlier handshake on this thread noted. */
+    void reset() {
+      asked.set(false);
+    }
+
+    /** True when the server asked this thread's last handshake for a client certificate. */
+    boolean asked() {
+      return asked.get();
+    }
+
+    @Override
+    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
+      asked.set(true);
+      return null;
+    }
+
+    @Override
+    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
+      asked.set(true);
+      return null;
+    }
+
+    @Override
+    public String[] getClientAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String[] getServerAliases(String keyType, Principal[] issuers) {
+      return null;
+    }
+
+    @Override
+    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
+      return null;
+    }
+
+    @Override
+    public X509Certificate[] getCertificateChain(String alias) {
+      return null;
+    }
+
+    @Override
+    public PrivateKey getPrivateKey(String alias) {
+      return null;
+    }
+  }
+
   /** NOMAD_SKIP_VERIFY: the user asked for no certificate checks. */
-  private static final class TrustingAll implements X509TrustManager {
+  private static final class TrustingAll extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {

@@ -150,7 +150,9 @@ public final class RunTracker implements RunLedger {
         }
       }
     } catch (NomadApiException e) {
-      if (e.forbidden()) {
+      if (e.tokenRejected()) {
+        log.warn("Cannot read the log of {}: {}", run, e.getMessage());
+      } else if (e.forbidden()) {
         log.warn("Cannot read the log of {}: the token needs read-logs on namespace {}", run, run.namespace());
       } else {
         log.debug("Cannot read the log of {}: {}", run, Failures.describe(e));

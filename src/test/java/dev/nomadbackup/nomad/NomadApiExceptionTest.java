@@ -28,4 +28,14 @@ class NomadApiExceptionTest {
     assertEquals("403 from DELETE /v1/job/x: Permission denied (the token needs submit-job)",
         new NomadApiException(403, "DELETE /v1/job/x", "Permission denied").getMessage());
   }
+
+  @Test
+  void aTokenNomadDoesNotKnowIsNamedAsSuchNotAsAMissingCapability() {
+    NomadApiException e = new NomadApiException(403, "PUT /v1/var/nomad-backup-operator/leader", "ACL token not found");
+    assertEquals("403 from PUT /v1/var/nomad-backup-operator/leader: ACL token not found"
+        + " (the token is not valid: Nomad does not know it, it was deleted or has expired; set NOMAD_TOKEN to a valid token)", e.getMessage());
+    assertEquals(true, e.tokenRejected());
+    assertEquals(true, new NomadApiException(403, "GET /v1/jobs", "ACL token expired").tokenRejected());
+    assertEquals(false, new NomadApiException(403, "GET /v1/jobs", "Permission denied").tokenRejected());
+  }
 }

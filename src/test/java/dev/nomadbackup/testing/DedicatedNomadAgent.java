@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -41,6 +43,91 @@ public final class DedicatedNomadAgent implements NomadAgent, AutoCloseable {
     DedicatedNomadAgent dedicated = new DedicatedNomadAgent(agent);
     LIVE.add(dedicated);
     return dedicated;
+  }
+
+  /**
+   * Like {@link #prepare}, an agent that speaks only TLS on HTTP and RPC with {@code files}, and
+   * wants a client certificate ({@code verify_https_client = true}).
+   */
+  public static DedicatedNomadAgent prepareWithTls(String name, TlsFiles files) {
+    Path binary = NomadAgentExtension.NomadBinary.locate();
+    LocalNomadAgent agent =
+        new LocalNomadAgent(binary, Path.of("target", name).toAbsolutePath(), false, "", "").withTls(files);
+    return prepared(name, agent);
+  }
+
+  /**
+   * A cluster of {@code size} servers on loopback, each {@code bootstrap_expect = size} and
+   * joining the others' Serf ports; prepared, not started (start them all: none has a leader alone).
+   */
+  public static List<DedicatedNomadAgent> prepareCluster(String name, int size) {
+    Path binary = NomadAgentExtension.NomadBinary.locate();
+    List<LocalNomadAgent> agents = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      LocalNomadAgent agent = new LocalNomadAgent(binary, Path.of("target", name + "-" + i).toAbsolutePath(), false,
+          "name = \"" + name + "-" + i + "\"", "");
+      agents.add(agent);
+    }
+    // the Serf ports are chosen when an agent is prepared; prepare twice so that each names the others'
+    List<DedicatedNomadAgent> cluster = new ArrayList<>();
+    try {
+      for (LocalNomadAgent agent : agents) {
+        agent.prepare();
+      }
+      for (LocalNomadAgent agent : agents) {
+        List<String> others = agents.stream().filter(a -> a != agent).map(a -> "\"" + a.serfAddress() + "\"").toList();
+        agent.inCluster(size, "server_join {\n    retry_join     = [" + String.join(", ", others)
+            + "]\n    retry_interval = \"1s\"\n  }").rewriteConfig();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + name, e);
+    }
+    for (LocalNomadAgent agent : agents) {
+      DedicatedNomadAgent dedicated = new DedicatedNomadAgent(agent);
+      LIVE.add(dedicated);
+      cluster.add(dedicated);
+    }
+    return cluster;
+  }
+
+  private static DedicatedNomadAgent prepared(String name, LocalNomadAgent agent) {
+    try {
+      agent.prepare();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot prepare " + name, e);
+    }
+    DedicatedNomadAgent dedicated = new DedicatedNomadAgent(agent);
+    LIVE.add(dedicated);
+    return dedicated;
+  }
+
+  /**
+   * Starts Nomad without waiting for a leader: for a server of a cluster, which has none until
+   * enough servers are up. {@link #awaitLeader()} waits for one.
+   */
+  public void launchAlone() {
+    try {
+      agent.launchProcess();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Nomad did not start: " + e.getMessage(), e);
+    }
+  }
+
+  /** Waits until this agent knows a leader and can write a variable. */
+  public void awaitLeader() {
+    try {
+      agent.awaitReady();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for a leader", e);
+    }
+  }
+
+  /** SIGKILL: gone at once, as a crashed machine. */
+  public void kill() {
+    agent.kill();
   }
 
   /** {@link #prepare} and {@link #start}. */

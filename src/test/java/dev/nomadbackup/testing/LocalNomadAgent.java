@@ -35,10 +35,17 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private final String extraConfig;
   private final String serverConfig;
   private boolean rawExecClient;
+  private Optional<TlsFiles> tls = Optional.empty();
+  private String clusterConfig = "";
+  private int bootstrapExpect = 1;
   private Process process;
   private URI address;
   private Optional<String> token = Optional.empty();
   private Optional<String> operatorToken = Optional.empty();
+  private int serfPort;
+  private int httpPort;
+  private int rpcPort;
+  private boolean keepPorts;
 
   LocalNomadAgent(Path binary, Path home, boolean acl, String extraConfig) {
     this(binary, home, acl, extraConfig, "");
@@ -64,6 +71,45 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   LocalNomadAgent withRawExecClient() {
     this.rawExecClient = true;
     return this;
+  }
+
+  /** HTTP and RPC over TLS with {@code files}, client certificates required. Call before {@link #prepare()}. */
+  LocalNomadAgent withTls(TlsFiles files) {
+    this.tls = Optional.of(files);
+    return this;
+  }
+
+  /**
+   * One server of a cluster of {@code servers}: {@code bootstrap_expect} set to it and {@code
+   * serverJoin} (e.g. a {@code server_join} block) in the {@code server} block. Call before
+   * {@link #prepare()}.
+   */
+  LocalNomadAgent inCluster(int servers, String serverJoin) {
+    this.bootstrapExpect = servers;
+    this.clusterConfig = serverJoin;
+    return this;
+  }
+
+  /** The address of this agent's Serf (gossip) port, for another server's {@code retry_join}. */
+  String serfAddress() {
+    return "127.0.0.1:" + serfPort;
+  }
+
+  /** Writes the configuration again on the ports {@link #prepare()} chose, with what was set since. */
+  synchronized void rewriteConfig() throws IOException {
+    keepPorts = true;
+    prepare();
+  }
+
+  /** SIGKILL, keeping the data dir. */
+  synchronized void kill() {
+    if (process != null) {
+      try {
+        process.destroyForcibly().waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   void start() throws IOException, InterruptedException {
@@ -107,9 +153,14 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     }
     deleteTree(home);
     Files.createDirectories(home.resolve("data"));
-    int http = freePort();
-    int rpc = freePort();
-    int serf = freePort();
+    if (!keepPorts) {
+      httpPort = freePort();
+      rpcPort = freePort();
+      serfPort = freePort();
+    }
+    int http = httpPort;
+    int rpc = rpcPort;
+    int serf = serfPort;
     boolean dev = "dev".equals(System.getProperty("nomad.test.mode"));
     String config =
         """
@@ -129,7 +180,8 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
         }
         server {
           enabled          = true
-          bootstrap_expect = 1
+          bootstrap_expect = %d
+          %s
           %s
         }
         %s
@@ -138,10 +190,10 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
         }
         %s
         """
-            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, serverConfig, clientConfig(dev), acl,
-                extraConfig);
+            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, bootstrapExpect, serverConfig,
+                clusterConfig, clientConfig(dev), acl, extraConfig + tls.map(TlsFiles::agentConfig).orElse(""));
     Files.writeString(home.resolve("agent.hcl"), config);
-    address = URI.create("http://127.0.0.1:" + http);
+    address = URI.create((tls.isPresent() ? "https" : "http") + "://127.0.0.1:" + http);
     Files.deleteIfExists(log());
   }
 
@@ -175,6 +227,12 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
 
   /** Starts Nomad on the prepared (or previous) data dir and ports, and waits for a leader. */
   synchronized void launch() throws IOException, InterruptedException {
+    launchProcess();
+    awaitReady();
+  }
+
+  /** Starts the Nomad process on the prepared data dir and ports, and returns at once. */
+  synchronized void launchProcess() throws IOException {
     List<String> command = new ArrayList<>(List.of(binary.toString(), "agent", "-config=" + home.resolve("agent.hcl")));
     ProcessBuilder builder =
         new ProcessBuilder(command)
@@ -185,6 +243,10 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
       builder.environment().remove("AWS_CA_BUNDLE");
     }
     process = builder.start();
+  }
+
+  /** Waits until the started agent knows a leader (and, where it can tell, writes variables). */
+  synchronized void awaitReady() throws IOException, InterruptedException {
     awaitLeader();
     if (!acl || token.isPresent()) {
       awaitKeyring();
@@ -289,12 +351,16 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     HttpRequest.Builder b = HttpRequest.newBuilder(address.resolve(path)).timeout(Duration.ofSeconds(5));
     token.ifPresent(t -> b.header("X-Nomad-Token", t));
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    HttpResponse<String> r =
-        HttpClient.newHttpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = httpClient().send(b.build(), HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() >= 300) {
       throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
     }
     return r.body();
+  }
+
+  private HttpClient httpClient() {
+    return tls.map(t -> HttpClient.newBuilder().sslContext(t.clientContext()).build())
+        .orElseGet(HttpClient::newHttpClient);
   }
 
   String tail(int lines) {
@@ -323,7 +389,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
 
   @Override
   public TestNomad api() {
-    return new TestNomad(address, token);
+    return new TestNomad(address, token, httpClient());
   }
 
   /**

@@ -25,26 +25,31 @@ public final class TestNomad {
   private final URI address;
   private final Optional<String> token;
   private final Optional<JobLedger> ledger;
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
 
   TestNomad(URI address, Optional<String> token) {
-    this(address, token, Optional.empty());
+    this(address, token, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
   }
 
-  private TestNomad(URI address, Optional<String> token, Optional<JobLedger> ledger) {
+  /** With {@code http}: a client with the TLS an agent wants, say. */
+  TestNomad(URI address, Optional<String> token, HttpClient http) {
+    this(address, token, Optional.empty(), http);
+  }
+
+  private TestNomad(URI address, Optional<String> token, Optional<JobLedger> ledger, HttpClient http) {
     this.address = address;
     this.token = token;
     this.ledger = ledger;
+    this.http = http;
   }
 
   public TestNomad withToken(String other) {
-    return new TestNomad(address, Optional.of(other), ledger);
+    return new TestNomad(address, Optional.of(other), ledger, http);
   }
 
   /** This client, noting in {@code jobs} every job it runs or registers. */
   TestNomad noting(JobLedger jobs) {
-    return new TestNomad(address, token, Optional.of(jobs));
+    return new TestNomad(address, token, Optional.of(jobs), http);
   }
 
   /** {@code nomad job run}: parses the HCL in {@code namespace} and registers it. Returns the job ID. */
