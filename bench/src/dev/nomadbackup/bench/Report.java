@@ -35,6 +35,7 @@ final class Report {
   final List<Burst> templateOperators = new ArrayList<>();
   Burst templateFloorWatched;
   long templateReady;
+  RunStatus.Figures runStatus;
 
   Report(Options o) {
     this.o = o;
@@ -97,12 +98,52 @@ final class Report {
     return rows;
   }
 
+  /** Run status at scale; the "floor" column holds Nomad's own figure where there is one. */
+  private List<Row> statusRows() {
+    RunStatus.Figures f = runStatus;
+    List<Row> rows = new ArrayList<>();
+    List<Long> l = f.latencies();
+    long p50 = Stats.percentile(l, 50);
+    long p99 = Stats.percentile(l, 99);
+    long max = Stats.percentile(l, 100);
+    long nomad = f.nomadCpu() + f.nomadChildCpu();
+    rows.add(new Row(String.format(Locale.ROOT, "Run status: %d runs forced at once (forcing took)", f.jobs()),
+        s(f.forceNanos()), "", "", "", ""));
+    rows.add(new Row("… run's end → its status Variable written, p50 / p99 / max", ms(p50) + " / " + ms(p99) + " / " + ms(max),
+        "", "", "< 30 s", met(max < 30_000_000_000L && f.wrongStatuses() == 0)));
+    rows.add(new Row("… last run's end → last status right", s(f.lastEndToLastStatus()), "", "", "< 30 s",
+        met(f.lastEndToLastStatus() < 30_000_000_000L && f.wrongStatuses() == 0)));
+    rows.add(new Row("… statuses not naming their run as succeeded", Long.toString(f.wrongStatuses()), "", "", "0",
+        met(f.wrongStatuses() == 0)));
+    rows.add(new Row("… CPU, operator vs Nomad (agent + its tasks), force → last status", s(f.operatorCpu()),
+        s(f.nomadCpu()) + " + " + s(f.nomadChildCpu()), String.format(Locale.ROOT, "%.1f %%", 100.0 * f.operatorCpu() / nomad),
+        "< 10 %", met(f.operatorCpu() < 0.1 * nomad)));
+    rows.add(new Row("… status Variable writes per run", String.format(Locale.ROOT, "%.2f (at most %d for one job)",
+        (double) f.statusWrites() / f.jobs(), f.maxWritesPerJob()), "", "", "≤ 1", met(f.maxWritesPerJob() <= 1)));
+    return rows;
+  }
+
   String table() {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%-62s %-26s %-10s %-7s %-9s %s%n", "figure", "operator", "floor", "ratio", "target", ""));
-    for (Row r : rows()) {
+    List<Row> all = new ArrayList<>();
+    if (latencyFloor != null) {
+      all.addAll(rows());
+    }
+    if (runStatus != null) {
+      all.addAll(statusRows());
+    }
+    for (Row r : all) {
       b.append(String.format(Locale.ROOT, "%-62s %-26s %-10s %-7s %-9s %s%n",
           r.figure(), r.operator(), r.floor(), r.ratio(), r.target(), r.verdict()));
+    }
+    if (runStatus != null) {
+      b.append(String.format(Locale.ROOT, "%nRun status: load %s; window %s; calls through the proxy:%n",
+          runStatus.load(), s(runStatus.windowNanos())));
+      runStatus.calls().forEach((k, v) -> b.append(String.format(Locale.ROOT, "  %6d  %s%n", v, k)));
+    }
+    if (latencyFloor == null) {
+      return b.toString();
     }
     b.append(String.format(Locale.ROOT, "%nNomad API calls during a cold start:%n"));
     coldCalls.forEach((k, v) -> b.append(String.format(Locale.ROOT, "  %6d  %s%n", v, k)));
