@@ -84,6 +84,7 @@ public final class Bench {
     System.out.println();
     System.out.println(report.table());
     if (o.out != null && !o.statusOnly) {
+      report.previous = Files.exists(o.out) ? Files.readString(o.out) : "";
       Files.writeString(o.out, report.markdown());
       log("Wrote " + o.out);
     }
@@ -104,10 +105,10 @@ public final class Bench {
       settle();
       RunStatus.Figures f = scenario.measure(o.statusJobs, cpu, op.pid());
       report.runStatus = f;
-      log("Run status: %d runs, end → status p50 %s, p99 %s, max %s; last end → last status %s; %d wrong; "
+      log("Run status: %d runs, end → status p50 %s, p99 %s, max %s (end → alloc ModifyTime p50 %s); last end → last status %s; %d wrong; "
               + "CPU operator %.2f s, Nomad %.2f s (+ %.2f s its tasks); %d status writes (at most %d for one job); load %s",
           f.jobs(), ms(Stats.percentile(f.latencies(), 50)), ms(Stats.percentile(f.latencies(), 99)),
-          ms(Stats.percentile(f.latencies(), 100)), ms(f.lastEndToLastStatus()), f.wrongStatuses(),
+          ms(Stats.percentile(f.latencies(), 100)), ms(Stats.percentile(f.serverLags(), 50)), ms(f.lastEndToLastStatus()), f.wrongStatuses(),
           f.operatorCpu() / 1e9, f.nomadCpu() / 1e9, f.nomadChildCpu() / 1e9, f.statusWrites(), f.maxWritesPerJob(),
           f.load());
     }

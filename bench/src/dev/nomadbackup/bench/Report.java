@@ -36,6 +36,8 @@ final class Report {
   Burst templateFloorWatched;
   long templateReady;
   RunStatus.Figures runStatus;
+  /** The file this run replaces, to set this run's figures beside the last one's. */
+  String previous = "";
 
   Report(Options o) {
     this.o = o;
@@ -111,6 +113,9 @@ final class Report {
         s(f.forceNanos()), "", "", "", ""));
     rows.add(new Row("… run's end → its status Variable written, p50 / p99 / max", ms(p50) + " / " + ms(p99) + " / " + ms(max),
         "", "", "< 30 s", met(max < 30_000_000_000L && f.wrongStatuses() == 0)));
+    List<Long> lag = f.serverLags();
+    rows.add(new Row("… of which Nomad's: run's end → its allocation's last ModifyTime, p50 / p99",
+        ms(Stats.percentile(lag, 50)) + " / " + ms(Stats.percentile(lag, 99)), "", "", "", ""));
     rows.add(new Row("… last run's end → last status right", s(f.lastEndToLastStatus()), "", "", "< 30 s",
         met(f.lastEndToLastStatus() < 30_000_000_000L && f.wrongStatuses() == 0)));
     rows.add(new Row("… statuses not naming their run as succeeded", Long.toString(f.wrongStatuses()), "", "", "0",
@@ -164,7 +169,9 @@ final class Report {
     b.append("| Java | ").append(System.getProperty("java.vm.name")).append(' ')
         .append(System.getProperty("java.runtime.version")).append(" |\n");
     b.append("| Nomad | ").append(nomadVersion)
-        .append(", one server-only agent on the same machine (no client: allocations stay pending) |\n");
+        .append(", one server-only agent on the same machine (no client: allocations stay pending)")
+        .append(runStatus == null ? "" : "; for run status, another with a `raw_exec` client")
+        .append(" |\n");
     b.append("| operator | ").append(o.workers).append(" workers (the default); JVM flags `")
         .append(String.join(" ", o.jvmFlags)).append(o.cds ? "` plus a class-data archive" : "`").append(" |\n\n");
     b.append("""
@@ -181,6 +188,10 @@ final class Report {
       b.append("| ").append(r.figure()).append(" | ").append(r.operator()).append(" | ").append(r.floor())
           .append(" | ").append(r.ratio()).append(" | ").append(r.target()).append(" | ").append(r.verdict())
           .append(" |\n");
+    }
+    b.append(againstPrevious());
+    if (runStatus != null) {
+      b.append(statusMarkdown());
     }
     b.append("\n## Rounds\n\n")
         .append("Floor and operator took turns, ").append(o.rounds).append(" rounds each; the table shows medians. ")
@@ -242,6 +253,74 @@ final class Report {
         """);
     b.append("\nRun it again with `bench/run` (about 10 minutes); it provisions Nomad as the tests do.\n");
     return b.toString();
+  }
+
+  /** The figures reaction latency and burst had in the file this run replaces, beside this run's. */
+  private String againstPrevious() {
+    List<String> figures = List.of("Reaction latency p50", "Reaction latency p99", "Burst:");
+    StringBuilder b = new StringBuilder();
+    for (Row r : rows()) {
+      if (figures.stream().noneMatch(r.figure()::startsWith) || r.figure().contains("÷")) {
+        continue;
+      }
+      String key = r.figure().replaceAll(" \\(.*", "");
+      for (String line : previous.split("\n")) {
+        String[] cells = line.split("\\|");
+        if (cells.length > 4 && cells[1].strip().startsWith(key)) {
+          b.append("| ").append(r.figure()).append(" | ").append(cells[2].strip()).append(" / ").append(cells[3].strip())
+              .append(" = ").append(cells[4].strip()).append(" | ").append(r.operator()).append(" / ").append(r.floor())
+              .append(" = ").append(r.ratio()).append(" |\n");
+          break;
+        }
+      }
+    }
+    if (b.length() == 0) {
+      return "";
+    }
+    return "\n## Against the previous run\n\n"
+        + "The figures the operator's changes since then must not worsen by more than 5 %, as the previous "
+        + "`docs/benchmarks.md` had them (same machine kind, another day's load) and as this run has them "
+        + "(operator / floor = ratio). The ratio to this run's floor is the fairer comparison.\n\n"
+        + "| figure | previous run | this run |\n|---|---|---|\n" + b;
+  }
+
+  private String statusMarkdown() {
+    RunStatus.Figures f = runStatus;
+    StringBuilder b = new StringBuilder();
+    b.append("\n## Run status at scale\n\n")
+        .append(String.format(Locale.ROOT, """
+            A second agent, server and `raw_exec` client in one (node: %,d MHz, %,d MiB for tasks), and
+            %,d protected jobs whose backup job (the operator's own `OPERATOR_TEMPLATE`, in `RunStatus`)
+            runs `/bin/true` with `cpu = %d`, `memory = 10`. Every backup job is forced at once
+            (`PUT /v1/job/<id>/periodic/force`, 8 at a time); the figures run from the first force until
+            every status Variable names its run as succeeded. A run's end is its task's `FinishedAt`, and
+            the status's time is its Variable's `ModifyTime`, both as Nomad recorded them. Load average
+            (1, 5, 15 min) when the last status was right: %s.
+
+            """, f.nodeCpu(), f.nodeMemory(), f.jobs(), f.cpuPerTask(), loadOnly(f.load())));
+    b.append("| figure | operator | Nomad | ratio | target | |\n|---|---|---|---|---|---|\n");
+    for (Row r : statusRows()) {
+      b.append("| ").append(r.figure()).append(" | ").append(r.operator()).append(" | ").append(r.floor())
+          .append(" | ").append(r.ratio()).append(" | ").append(r.target()).append(" | ").append(r.verdict())
+          .append(" |\n");
+    }
+    b.append(String.format(Locale.ROOT, """
+
+        The operator's CPU is %.1f %% of the agent's own (without the `raw_exec` executors, which the
+        agent starts for each task and which count as its children). Its Nomad calls over the %s, by the
+        proxy:
+
+        | calls | per run | request |
+        |---:|---:|---|
+        """, 100.0 * f.operatorCpu() / f.nomadCpu(), s(f.windowNanos())));
+    f.calls().forEach((k, v) -> b.append("| ").append(v).append(" | ")
+        .append(String.format(Locale.ROOT, "%.1f", (double) v / f.jobs())).append(" | `").append(k).append("` |\n"));
+    return b.toString();
+  }
+
+  private static String loadOnly(String loadavg) {
+    String[] f = loadavg.split(" ");
+    return f.length >= 3 ? f[0] + ", " + f[1] + ", " + f[2] : loadavg;
   }
 
   private static String machine() {

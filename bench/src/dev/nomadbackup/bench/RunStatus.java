@@ -72,7 +72,7 @@ final class RunStatus {
 
   /** What one run of the scenario measured. */
   record Figures(int jobs, int cpuPerTask, long nodeCpu, long nodeMemory, long forceNanos,
-      List<Long> latencies, long lastEndToLastStatus, long wrongStatuses, long nomadCpu, long nomadChildCpu,
+      List<Long> latencies, List<Long> serverLags, long lastEndToLastStatus, long wrongStatuses, long nomadCpu, long nomadChildCpu,
       long operatorCpu, long windowNanos, long statusWrites, int maxWritesPerJob, Map<String, Long> calls,
       String load) {}
 
@@ -190,6 +190,7 @@ final class RunStatus {
     // When each run ended, as Nomad recorded it: the last FinishedAt of its allocations' tasks.
     Map<String, Instant> runEnd = new HashMap<>();
     Map<String, String> runOf = new HashMap<>();
+    Map<String, Instant> allocModified = new HashMap<>();
     for (JsonNode alloc : direct.send("GET", "/v1/allocations?namespace=default", null)) {
       String runId = alloc.path("JobID").asText();
       int at = runId.indexOf("/periodic-");
@@ -198,6 +199,9 @@ final class RunStatus {
       }
       String source = runId.substring("backup-".length(), at);
       runOf.put(source, runId);
+      // when the server took the client's news of the allocation (the last change to it)
+      allocModified.merge(source, Instant.EPOCH.plusNanos(alloc.path("ModifyTime").asLong()),
+          (a, b) -> a.isAfter(b) ? a : b);
       for (JsonNode task : alloc.path("TaskStates")) {
         String finished = task.path("FinishedAt").asText("");
         if (!finished.isEmpty() && !finished.startsWith("0001-")) {
@@ -207,6 +211,7 @@ final class RunStatus {
       }
     }
     List<Long> latencies = new ArrayList<>();
+    List<Long> serverLags = new ArrayList<>();
     long wrong = 0;
     Instant lastEnd = Instant.EPOCH;
     Instant lastStatus = Instant.EPOCH;
@@ -223,12 +228,13 @@ final class RunStatus {
         continue;
       }
       latencies.add(Duration.between(end, modified).toNanos());
+      serverLags.add(Duration.between(end, allocModified.get(source)).toNanos());
       lastEnd = end.isAfter(lastEnd) ? end : lastEnd;
       lastStatus = modified.isAfter(lastStatus) ? modified : lastStatus;
     }
     long writesTotal = writes.values().stream().mapToLong(Long::longValue).sum();
     int maxPerJob = (int) writes.values().stream().mapToLong(Long::longValue).max().orElse(0);
-    return new Figures(jobs, cpuPerTask, node[0], node[1], forced, latencies,
+    return new Figures(jobs, cpuPerTask, node[0], node[1], forced, latencies, serverLags,
         Duration.between(lastEnd, lastStatus).toNanos(), wrong, nomadCpu, childCpu, operatorCpu, window,
         writesTotal, maxPerJob, calls, load);
   }
