@@ -18,11 +18,15 @@ final class Agent implements AutoCloseable {
   private final Process process;
   final URI address;
   final Path log;
+  private final Path home;
+  private final boolean client;
 
-  private Agent(Process process, URI address, Path log) {
+  private Agent(Process process, URI address, Path log, Path home, boolean client) {
     this.process = process;
     this.address = address;
     this.log = log;
+    this.home = home;
+    this.client = client;
   }
 
   static Agent start(Path binary, Path home) throws IOException, InterruptedException {
@@ -68,7 +72,7 @@ final class Agent implements AutoCloseable {
             .redirectOutput(log.toFile());
     // with it set, the client dies while fingerprinting ("failed to setup IMDS client")
     pb.environment().remove("AWS_CA_BUNDLE");
-    Agent agent = new Agent(pb.start(), URI.create("http://127.0.0.1:" + http), log);
+    Agent agent = new Agent(pb.start(), URI.create("http://127.0.0.1:" + http), log, home, rawExecClient);
     agent.awaitLeader();
     if (rawExecClient) {
       agent.awaitRawExecNode();
@@ -148,10 +152,13 @@ final class Agent implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() throws InterruptedException, IOException {
     process.destroy();
     if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();
+    }
+    if (client) {
+      unmountUnder(home); // two tmpfs mounts per allocation would outlive the benchmark
     }
   }
 
