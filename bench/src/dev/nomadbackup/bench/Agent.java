@@ -10,22 +10,32 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * A single-server Nomad agent on free loopback ports, as the integration tests start it (server
- * only: registering jobs and streaming events need no client), with its data and log under
- * {@code home}.
+ * A single-server Nomad agent on free loopback ports, as the integration tests start it, with its
+ * data and log under {@code home}: server only (registering jobs and streaming events need no
+ * client), or with a {@code raw_exec} client in the same agent, for runs that really run.
  */
 final class Agent implements AutoCloseable {
   private final Process process;
   final URI address;
   final Path log;
+  private final Path home;
+  private final boolean client;
 
-  private Agent(Process process, URI address, Path log) {
+  private Agent(Process process, URI address, Path log, Path home, boolean client) {
     this.process = process;
     this.address = address;
     this.log = log;
+    this.home = home;
+    this.client = client;
   }
 
   static Agent start(Path binary, Path home) throws IOException, InterruptedException {
+    return start(binary, home, false);
+  }
+
+  /** With {@code rawExecClient}, the agent is a client too and is up once its node can run tasks. */
+  static Agent start(Path binary, Path home, boolean rawExecClient) throws IOException, InterruptedException {
+    unmountUnder(home);
     deleteTree(home);
     Files.createDirectories(home.resolve("data"));
     int http = freePort();
@@ -51,21 +61,71 @@ final class Agent implements AutoCloseable {
           enabled          = true
           bootstrap_expect = 1
         }
-        client {
-          enabled = false
-        }
+        %s
         """
-            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf);
+            .formatted(home.resolve("data").toAbsolutePath(), http, rpc, serf, clientConfig(rawExecClient));
     Files.writeString(home.resolve("agent.hcl"), config);
     Path log = home.resolve("nomad.log");
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder(List.of(binary.toString(), "agent", "-config=" + home.resolve("agent.hcl")))
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
-            .start();
-    Agent agent = new Agent(p, URI.create("http://127.0.0.1:" + http), log);
+            .redirectOutput(log.toFile());
+    // with it set, the client dies while fingerprinting ("failed to setup IMDS client")
+    pb.environment().remove("AWS_CA_BUNDLE");
+    Agent agent = new Agent(pb.start(), URI.create("http://127.0.0.1:" + http), log, home, rawExecClient);
     agent.awaitLeader();
+    if (rawExecClient) {
+      agent.awaitRawExecNode();
+    }
     return agent;
+  }
+
+  /**
+   * The client's part: {@code raw_exec} on, no cloud fingerprinting (it only probes addresses this
+   * machine lacks), and no garbage collection of finished allocations while a scenario runs.
+   */
+  private static String clientConfig(boolean rawExec) {
+    if (!rawExec) {
+      return "client {\n  enabled = false\n}";
+    }
+    return """
+        client {
+          enabled = true
+          gc_max_allocs = 5000
+          options {
+            "fingerprint.denylist" = "env_aws,env_gce,env_azure,env_digitalocean"
+          }
+        }
+        plugin "raw_exec" {
+          config {
+            enabled = true
+          }
+        }
+        """;
+  }
+
+  private void awaitRawExecNode() throws IOException, InterruptedException {
+    Api api = new Api(address);
+    long deadline = System.nanoTime() + 90_000_000_000L;
+    String last = "no node registered";
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IOException("Nomad exited with " + process.exitValue() + "; see " + log);
+      }
+      try {
+        for (var node : api.send("GET", "/v1/nodes", null)) {
+          var rawExec = node.path("Drivers").path("raw_exec");
+          if ("ready".equals(node.path("Status").asText()) && rawExec.path("Healthy").asBoolean()) {
+            return;
+          }
+          last = "node " + node.path("Status").asText() + ", raw_exec " + rawExec.path("HealthDescription").asText("?");
+        }
+      } catch (IOException e) {
+        last = e.getMessage(); // the keyring is not up yet, say
+      }
+      Thread.sleep(200);
+    }
+    throw new IOException("no ready node with raw_exec after 90 s (" + last + "); see " + log);
   }
 
   private void awaitLeader() throws IOException, InterruptedException {
@@ -92,16 +152,45 @@ final class Agent implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() throws InterruptedException, IOException {
     process.destroy();
     if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor();
+    }
+    if (client) {
+      unmountUnder(home); // two tmpfs mounts per allocation would outlive the benchmark
     }
   }
 
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * Unmounts what a client left under {@code dir}: as root, Nomad mounts a tmpfs on each task's
+   * {@code secrets/} and {@code private/}, and they outlive a stopped agent, so the tree could not
+   * be deleted.
+   */
+  private static void unmountUnder(Path dir) throws IOException, InterruptedException {
+    Path mounts = Path.of("/proc/self/mounts");
+    if (!Files.isReadable(mounts)) {
+      return;
+    }
+    String prefix = dir.toAbsolutePath() + "/";
+    List<String> points = Files.readAllLines(mounts).stream()
+        .map(line -> line.split(" "))
+        .filter(f -> f.length > 1 && f[1].startsWith(prefix))
+        .map(f -> f[1])
+        .sorted(Comparator.comparingInt(String::length).reversed())
+        .toList();
+    for (String point : points) {
+      Process umount = new ProcessBuilder("umount", point).redirectErrorStream(true).start();
+      String out = new String(umount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (umount.waitFor() != 0) {
+        throw new IOException("cannot unmount " + point + ": " + out.strip());
+      }
     }
   }
 

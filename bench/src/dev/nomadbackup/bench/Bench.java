@@ -63,19 +63,54 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     Options o = Options.parse(args);
     Files.createDirectories(o.work);
-    log("Starting Nomad from the pinned binary");
-    try (Agent agent = Agent.start(o.nomad, o.work.resolve("nomad"));
-        CountingProxy proxy = new CountingProxy(agent.address)) {
-      Report report = new Report(o);
-      report.nomadVersion = new Api(agent.address).agentVersion();
-      new Bench(o, agent, proxy, report).run();
-      String md = report.markdown();
-      System.out.println();
-      System.out.println(report.table());
-      if (o.out != null) {
-        Files.writeString(o.out, md);
-        log("Wrote " + o.out);
+    Report report = new Report(o);
+    if (!o.statusOnly) {
+      log("Starting Nomad from the pinned binary");
+      try (Agent agent = Agent.start(o.nomad, o.work.resolve("nomad"));
+          CountingProxy proxy = new CountingProxy(agent.address)) {
+        report.nomadVersion = new Api(agent.address).agentVersion();
+        new Bench(o, agent, proxy, report).run();
       }
+    }
+    if (o.statusJobs > 0 && !o.startupOnly && !o.templateOnly) {
+      // an agent of its own: with a client, the other scenarios' source jobs would be scheduled
+      log("Starting Nomad with a raw_exec client");
+      try (Agent agent = Agent.start(o.nomad, o.work.resolve("nomad-client"), true);
+          CountingProxy proxy = new CountingProxy(agent.address)) {
+        report.nomadVersion = new Api(agent.address).agentVersion();
+        new Bench(o, agent, proxy, report).runStatus();
+      }
+    }
+    System.out.println();
+    System.out.println(report.table());
+    if (o.out != null && !o.statusOnly) {
+      report.previous = Files.exists(o.out) ? Files.readString(o.out) : "";
+      Files.writeString(o.out, report.markdown());
+      log("Wrote " + o.out);
+    }
+  }
+
+  /** Run status at scale: {@link RunStatus}, with the operator started as everywhere else. */
+  private void runStatus() throws Exception {
+    if (o.cds && (o.statusOnly || !Files.exists(o.work.resolve("operator.jsa")))) {
+      makeCdsArchive();
+    }
+    RunStatus scenario = new RunStatus(agent, proxy, o.registrars);
+    int cpu = scenario.cpuPerTask(o.statusJobs);
+    Path template = scenario.template(o.work, o.statusJobs);
+    try (OperatorProcess op = launch("run-status", Map.of("OPERATOR_TEMPLATE", template.toAbsolutePath().toString()))) {
+      op.awaitReady(Duration.ofMinutes(2));
+      log("Protecting %d jobs (backup tasks of %d MHz each)", o.statusJobs, cpu);
+      scenario.protect(o.statusJobs);
+      settle();
+      RunStatus.Figures f = scenario.measure(o.statusJobs, cpu, op.pid());
+      report.runStatus = f;
+      log("Run status: %d runs, end → status p50 %s, p99 %s, max %s (end → alloc ModifyTime p50 %s); last end → last status %s; %d wrong; "
+              + "CPU operator %.2f s, Nomad %.2f s (+ %.2f s its tasks); %d status writes (at most %d for one job); load %s",
+          f.jobs(), ms(Stats.percentile(f.latencies(), 50)), ms(Stats.percentile(f.latencies(), 99)),
+          ms(Stats.percentile(f.latencies(), 100)), ms(Stats.percentile(f.serverLags(), 50)), ms(f.lastEndToLastStatus()), f.wrongStatuses(),
+          f.operatorCpu() / 1e9, f.nomadCpu() / 1e9, f.nomadChildCpu() / 1e9, f.statusWrites(), f.maxWritesPerJob(),
+          f.load());
     }
   }
 
@@ -547,6 +582,8 @@ public final class Bench {
     boolean cds = true;
     boolean startupOnly;
     boolean templateOnly;
+    boolean statusOnly;
+    int statusJobs = 500;
     int latencyJobs = 300;
     int burstJobs = 2000;
     int clusterJobs = 5000;
@@ -569,6 +606,8 @@ public final class Bench {
           case "--no-cds" -> { o.cds = false; i--; }
           case "--startup-only" -> { o.startupOnly = true; i--; }
           case "--template-only" -> { o.templateOnly = true; i--; }
+          case "--status-only" -> { o.statusOnly = true; i--; }
+          case "--status-jobs" -> o.statusJobs = Integer.parseInt(v);
           case "--latency-jobs" -> o.latencyJobs = Integer.parseInt(v);
           case "--burst-jobs" -> o.burstJobs = Integer.parseInt(v);
           case "--cluster-jobs" -> o.clusterJobs = Integer.parseInt(v);

@@ -28,6 +28,7 @@ final class CountingProxy implements AutoCloseable {
   private final Map<String, CompletableFuture<Long>> expected = new ConcurrentHashMap<>();
   private final Map<String, Long> parseArrivals = new ConcurrentHashMap<>();
   private final AtomicInteger backupWrites = new AtomicInteger();
+  private final Map<String, LongAdder> statusWrites = new ConcurrentHashMap<>();
   private final Object progress = new Object();
 
   CountingProxy(URI agent) {
@@ -42,6 +43,9 @@ final class CountingProxy implements AutoCloseable {
     String method = request.method();
     String path = request.path();
     calls.computeIfAbsent(method + " " + normalise(path), k -> new LongAdder()).increment();
+    if (method.equals("PUT") && path.startsWith(STATUS_VARIABLES)) {
+      statusWrites.computeIfAbsent(path.substring(STATUS_VARIABLES.length()), k -> new LongAdder()).increment();
+    }
     long arrived = System.nanoTime();
     if (method.equals("POST") && path.equals("/v1/jobs/parse")) {
       noteParse(request.body(), arrived);
@@ -63,10 +67,21 @@ final class CountingProxy implements AutoCloseable {
     return relay.connectionsAccepted();
   }
 
+  /** Where the operator keeps each job's backup status. */
+  private static final String STATUS_VARIABLES = "/v1/var/nomad-backup-operator/status/";
+
+  /** Writes of status variables since the last reset, by the variable's name under the status prefix. */
+  Map<String, Long> statusWrites() {
+    Map<String, Long> out = new TreeMap<>();
+    statusWrites.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
   /** Forgets every count so far. */
   void reset() {
     relay.resetCount();
     calls.clear();
+    statusWrites.clear();
     parseArrivals.clear();
     backupWrites.set(0);
   }

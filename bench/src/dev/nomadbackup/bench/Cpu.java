@@ -12,11 +12,23 @@ final class Cpu {
   private Cpu() {}
 
   static long nanos(long pid) {
+    return fields(pid, 11, 12);
+  }
+
+  /**
+   * CPU time of the children {@code pid} has waited for: for a Nomad client, the {@code raw_exec}
+   * executors and their tasks once they ended.
+   */
+  static long childNanos(long pid) {
+    return fields(pid, 13, 14);
+  }
+
+  private static long fields(long pid, int user, int system) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // after the command: state(0) ... utime(11) stime(12)
-      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK;
+      // after the command: state(0) ... utime(11) stime(12) cutime(13) cstime(14)
+      return (Long.parseLong(f[user]) + Long.parseLong(f[system])) * NANOS_PER_TICK;
     } catch (IOException | RuntimeException e) {
       return 0; // the process is gone
     }
