@@ -14,6 +14,7 @@ import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadJob;
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,7 +219,7 @@ public final class BackupReconciler implements Reconciler {
     JobKey key = role.of(source);
     Optional<NomadJob> existing = lookup(key);
     if (existing.isEmpty()) {
-      log.debug("    No {} for {} ({})", role.noun.toLowerCase(java.util.Locale.ROOT), source, why);
+      log.debug("    No {} for {} ({})", role.noun.toLowerCase(Locale.ROOT), source, why);
       return Outcome.ABSENT;
     }
     if (!Ownership.owns(existing.get(), source)) {
@@ -229,8 +230,7 @@ public final class BackupReconciler implements Reconciler {
       log.info("    Dry run: would remove {} ({})", key, why);
       return Outcome.REMOVED;
     }
-    nomad.purgeJob(key);
-    jobs.purged(key);
+    jobs.purged(key, nomad.purgeJob(key));
     log.info("    {} removed: {} ({})", role.noun, key, why);
     removeRuns(key, false);
     return Outcome.REMOVED;

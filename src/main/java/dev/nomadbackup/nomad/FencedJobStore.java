@@ -37,9 +37,9 @@ public final class FencedJobStore implements JobStore {
   }
 
   @Override
-  public void purgeJob(JobKey key) throws IOException {
+  public long purgeJob(JobKey key) throws IOException {
     fence.check();
-    nomad.purgeJob(key);
+    return nomad.purgeJob(key);
   }
 
   @Override

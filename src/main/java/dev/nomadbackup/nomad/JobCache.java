@@ -115,7 +115,9 @@ public final class JobCache {
   private void put(NomadJob job) {
     JobKey key = new JobKey(job.namespace(), job.id());
     Entry e = entries.get(key);
-    if (e == null || !e.present() || e.job().modifyIndex() <= job.modifyIndex()) {
+    boolean newer = e == null
+        || (e.present() ? e.job().modifyIndex() <= job.modifyIndex() : !e.known() || e.index() <= job.modifyIndex());
+    if (newer) {
       entries.put(key, Entry.present(job));
     }
     tick(job.modifyIndex());
@@ -158,8 +160,10 @@ public final class JobCache {
   }
 
   /** The operator purged {@code key}. */
-  public synchronized void purged(JobKey key) {
-    entries.put(key, new Entry(null, true, clock + 1));
+  public synchronized void purged(JobKey key, long index) {
+    // an event of the job's registration that arrives after this is older news: it stays purged
+    entries.put(key, new Entry(null, true, Math.max(index, clock + 1)));
+    tick(index);
   }
 
   /** Forgets {@code key}: the next look at it reads it from Nomad. */

@@ -30,8 +30,11 @@ public interface JobStore {
   /** What Nomad's validation says of {@code job}; empty when it is valid. */
   List<String> validateJob(ObjectNode job) throws IOException;
 
-  /** Stops and purges a job; one that is already gone is not an error. */
-  void purgeJob(JobKey key) throws IOException;
+  /**
+   * Stops and purges a job; one that is already gone is not an error. Returns the Raft index of the
+   * purge (0 when the job was already gone or Nomad did not say).
+   */
+  long purgeJob(JobKey key) throws IOException;
 
   /** Launches a run of the periodic job {@code key} now, as {@code nomad job periodic force} does. */
   void forcePeriodic(JobKey key) throws IOException;

@@ -210,15 +210,17 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
 
   /** Stops and purges a job. A job that is already gone is not an error. */
   @Override
-  public void purgeJob(JobKey key) throws IOException {
+  public long purgeJob(JobKey key) throws IOException {
     try {
       // not through the SDK: it sends the ID unencoded, and "backup-a//b" would purge "backup-a/b"
-      http.delete("/v1/job/" + NomadHttp.segment(key.jobId()), Map.of("namespace", key.namespace(), "purge", "true"));
+      NomadResponse r = saw(http.delete("/v1/job/" + NomadHttp.segment(key.jobId()),
+          Map.of("namespace", key.namespace(), "purge", "true")));
+      return Math.max(r.index(), r.body().path("JobModifyIndex").asLong(0));
     } catch (NomadApiException e) {
       if (!e.notFound()) {
         throw e;
       }
-      // already gone: that is what we wanted
+      return 0; // already gone: that is what we wanted
     }
   }
 

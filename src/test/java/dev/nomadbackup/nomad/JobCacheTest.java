@@ -122,9 +122,21 @@ class JobCacheTest {
   @Test
   void ourOwnPurgeIsNotUndoneByAListingTakenBeforeIt() {
     cache.listed("*", listing(100, job("backup-db", 90, 90, false)));
-    cache.purged(new JobKey("default", "backup-db"));
+    cache.purged(new JobKey("default", "backup-db"), 0);
     cache.listed("*", listing(100, job("backup-db", 90, 90, false)));
     assertEquals(Optional.empty(), known(new JobKey("default", "backup-db")));
+  }
+
+  @Test
+  void theEventOfARegistrationThatArrivesAfterOurPurgeOfItIsOlderNews() {
+    // registered at 120, purged by the operator at 130, the registration's event (held back by
+    // the commit wait) arrives after: the job stays purged, so it is not purged a second time
+    cache.listed("*", listing(100));
+    cache.purged(new JobKey("default", "backup-db"), 130);
+    cache.observed(job("backup-db", 120, 120, true));
+    assertEquals(Optional.empty(), known(new JobKey("default", "backup-db")));
+    cache.observed(job("backup-db", 140, 140, true));
+    assertTrue(known(new JobKey("default", "backup-db")).isPresent(), "registered again after the purge");
   }
 
   @Test

@@ -295,11 +295,13 @@ public final class FakeNomad implements JobSource, JobStore {
   }
 
   @Override
-  public synchronized void purgeJob(JobKey key) throws IOException {
+  public synchronized long purgeJob(JobKey key) throws IOException {
     record(PURGE, key.toString());
     if (jobs.remove(key) != null) {
       index++;
+      return index;
     }
+    return 0;
   }
 
   @Override
