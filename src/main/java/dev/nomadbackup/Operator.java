@@ -84,12 +84,15 @@ public final class Operator implements AutoCloseable {
     this.term = new LeaderElection.Listener() {
       @Override
       public void elected() {
-        try {
-          book.load();
-        } catch (IOException | RuntimeException e) {
-          log.warn("Cannot read the stored backup statuses ({}); each is read when its job is next seen",
-              Failures.describe(e));
-        }
+        // in the background: a term's start waits for no status; a job seen first adopts its own
+        runs.execute(() -> {
+          try {
+            book.load();
+          } catch (IOException | RuntimeException e) {
+            log.warn("Cannot read the stored backup statuses ({}); each is read when its job is next seen",
+                Failures.describe(e));
+          }
+        });
         JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
         Fence fence = config.dryRun() ? Fence.NONE : lease.fence();
         Controller c = new Controller(nomad, jobs, config,

@@ -2,6 +2,7 @@ package dev.nomadbackup.nomad;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -65,7 +66,7 @@ public record Allocation(String id, String clientStatus, Instant created, Instan
     }
     try {
       return Optional.of(Instant.parse(text));
-    } catch (java.time.format.DateTimeParseException e) {
+    } catch (DateTimeParseException e) {
       return Optional.empty(); // not a time this reader knows: leave it out rather than guess
     }
   }

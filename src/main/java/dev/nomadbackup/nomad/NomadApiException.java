@@ -1,6 +1,7 @@
 package dev.nomadbackup.nomad;
 
 import java.io.IOException;
+import java.util.Optional;
 
 /** Nomad answered a request with an error status; carries the status, the request and Nomad's words. */
 public final class NomadApiException extends IOException {
@@ -63,7 +64,7 @@ public final class NomadApiException extends IOException {
   }
 
   /** The ACL capability a request of the operator's needs, as acl/operator-policy.hcl grants it. */
-  static java.util.Optional<String> capabilityHint(String request) {
+  static Optional<String> capabilityHint(String request) {
     String capability = null;
     if (request.startsWith("GET /v1/jobs")) {
       capability = "list-jobs";
@@ -84,7 +85,7 @@ public final class NomadApiException extends IOException {
     } else if (request.startsWith("PUT /v1/var/")) {
       capability = "write on the lock's variable path";
     }
-    return java.util.Optional.ofNullable(capability);
+    return Optional.ofNullable(capability);
   }
 
   public boolean notFound() {

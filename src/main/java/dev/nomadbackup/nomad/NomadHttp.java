@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.nomadbackup.config.NomadConfig;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -131,7 +132,7 @@ public final class NomadHttp implements Closeable {
       response.close();
       throw e;
     }
-    return new java.io.FilterInputStream(content) {
+    return new FilterInputStream(content) {
       @Override
       public void close() throws IOException {
         // abort rather than drain: the stream never ends on its own

@@ -19,6 +19,8 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -207,7 +209,7 @@ final class TlsContexts {
 
     /** {@code CN=...} of a name, which is what tells certificates apart; the whole name without one. */
     private static String commonName(javax.security.auth.x500.X500Principal name) {
-      java.util.regex.Matcher cn = java.util.regex.Pattern.compile("(?:^|,)(CN=(?:\\\\.|[^,])*)")
+      Matcher cn = Pattern.compile("(?:^|,)(CN=(?:\\\\.|[^,])*)")
           .matcher(name.getName());
       return cn.find() ? cn.group(1) : name.getName();
     }

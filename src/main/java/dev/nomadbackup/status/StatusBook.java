@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -64,14 +65,26 @@ public final class StatusBook {
     this.background = background;
   }
 
-  /** Reads every stored status, replacing what was known: at the start of each leadership term. */
+  /**
+   * Reads every stored status, replacing what was known (but for jobs protected since, which
+   * adopt what Nomad holds on their own): at the start of each leadership term, in the background.
+   */
   public void load() throws IOException {
-    Map<JobKey, Entry> loaded = new ConcurrentHashMap<>();
-    for (BackupStatus status : readAll(vars)) {
-      loaded.put(new JobKey(status.namespace(), status.job()), new Entry(status, status.items(), LOADED));
+    List<BackupStatus> all = readAll(vars);
+    synchronized (this) {
+      Map<JobKey, Entry> loaded = new HashMap<>();
+      for (BackupStatus status : all) {
+        loaded.put(new JobKey(status.namespace(), status.job()), new Entry(status, status.items(), LOADED));
+      }
+      // a job protected since the term began is adopted on its own: what it merges is newer
+      entries.entrySet().removeIf(e -> e.getValue().modifyIndex() != NOT_STORED && !loaded.containsKey(e.getKey()));
+      loaded.forEach((key, entry) -> {
+        Entry now = entries.get(key);
+        if (now == null || now.modifyIndex() != NOT_STORED) {
+          entries.put(key, entry);
+        }
+      });
     }
-    entries.clear();
-    entries.putAll(loaded);
   }
 
   /** Every status stored in Nomad, read without an operator (the {@code status} command). */
@@ -135,24 +148,29 @@ public final class StatusBook {
       Optional<Entry> found = stored(source);
       synchronized (this) {
         Entry e = entries.get(source);
-        if (e == null || e.modifyIndex() != NOT_STORED) {
-          return; // unprotected meanwhile, or a finished run stored it already
+        if (e != null && e.modifyIndex() == NOT_STORED) {
+          merge(source, e, found); // else unprotected meanwhile, or a finished run adopted it already
         }
-        BackupStatus now = e.status();
-        if (found.isEmpty()) {
-          store(source, new Entry(now, Map.of(), 0), now);
-          return;
-        }
-        BackupStatus merged = found.get().status()
-            .withSchedule(now.backupJob(), now.schedule(), Optional.of(now.timeZone()), now.suspended());
-        if (now.lastRun().isPresent()) {
-          merged = merged.withRun(now.lastRun().get());
-        }
-        store(source, found.get(), merged);
       }
     } catch (IOException | RuntimeException e) {
       log.warn("Cannot store the backup status of {}: {}", source, Failures.describe(e));
     }
+  }
+
+  /** Stores {@code e}, new here, on top of {@code found}, what Nomad holds for the job. */
+  private Entry merge(JobKey source, Entry e, Optional<Entry> found) throws IOException {
+    BackupStatus now = e.status();
+    if (found.isEmpty()) {
+      store(source, new Entry(now, Map.of(), 0), now);
+      return entries.get(source);
+    }
+    BackupStatus merged = found.get().status()
+        .withSchedule(now.backupJob(), now.schedule(), Optional.of(now.timeZone()), now.suspended());
+    if (now.lastRun().isPresent()) {
+      merged = merged.withRun(now.lastRun().get());
+    }
+    store(source, found.get(), merged);
+    return entries.get(source);
   }
 
   private Optional<Entry> stored(JobKey source) throws IOException {
@@ -166,6 +184,9 @@ public final class StatusBook {
     Entry e = entries.get(source);
     if (e == null) {
       return; // not protected (any more): a late run of a removed backup
+    }
+    if (e.modifyIndex() == NOT_STORED) {
+      e = merge(source, e, stored(source)); // the history Nomad holds comes first: nothing is counted twice
     }
     BackupStatus before = e.status();
     BackupStatus after = before.withRun(run);

@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /** The statuses as people and programs read them: JSON, a terminal table, and each row's words. */
@@ -22,7 +24,7 @@ public final class StatusReport {
     OK, FAILING, STALE, SUSPENDED, WAITING;
 
     public String word() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
 
     /** True for what should page someone, and make the CLI exit non-zero. */
@@ -86,7 +88,7 @@ public final class StatusReport {
   /** The table the {@code status} command prints. */
   public static String table(List<BackupStatus> statuses, Instant now) {
     String[] head = {"NAMESPACE", "JOB", "SCHEDULE", "LAST SUCCESS", "LAST RESULT", "NEXT RUN", "HEALTH"};
-    List<String[]> rows = new java.util.ArrayList<>();
+    List<String[]> rows = new ArrayList<>();
     rows.add(head);
     for (BackupStatus s : statuses) {
       rows.add(new String[] {s.namespace(), s.job(), s.schedule(), lastSuccess(s, now), lastResult(s),

@@ -88,7 +88,9 @@ class BackupStatusIT {
       await().atMost(RUN).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
           assertEquals(List.of(), runs(nomad, "backup-" + id), "the run was garbage-collected"));
       try (OperatorRun again = OperatorRun.start(agent, env)) {
-        BackupStatus status = again.operator.statuses().get(key).orElseThrow();
+        // read back in the background as the new term starts
+        BackupStatus status = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+            .until(() -> again.operator.statuses().get(key).orElse(null), st -> st != null && st.lastRun().isPresent());
         assertEquals(Optional.of(first.id()), status.lastRun().map(Run::id));
         assertEquals(RunOutcome.SUCCEEDED, status.lastRun().get().outcome());
         assertEquals(1, status.succeeded(), "not counted again");
