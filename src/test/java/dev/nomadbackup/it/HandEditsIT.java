@@ -2,6 +2,7 @@ package dev.nomadbackup.it;
 
 import static dev.nomadbackup.testing.Waits.awaitPresent;
 import static dev.nomadbackup.testing.Waits.eventually;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import dev.nomadbackup.testing.Jobs;
 import dev.nomadbackup.testing.OperatorRun;
 import dev.nomadbackup.testing.OperatorTest;
 import dev.nomadbackup.testing.TestNomad;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,10 +62,11 @@ class HandEditsIT {
     eventually(() -> assertTrue(run.log.contains("    Restore job restored: " + restoreId + " (changed outside the operator)")));
 
     // put back once: the operator's own writes are not taken for edits
-    Thread.sleep(3_000);
-    assertEquals(restored.path("JobModifyIndex").asLong(), nomad.job(backupId).orElseThrow().path("JobModifyIndex").asLong());
-    assertEquals(restoreBack.path("JobModifyIndex").asLong(),
-        nomad.job(restoreId).orElseThrow().path("JobModifyIndex").asLong());
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+        .until(() -> restored.path("JobModifyIndex").asLong()
+                == nomad.job(backupId).orElseThrow().path("JobModifyIndex").asLong()
+            && restoreBack.path("JobModifyIndex").asLong()
+                == nomad.job(restoreId).orElseThrow().path("JobModifyIndex").asLong());
     assertEquals(1, run.log.count("Backup restored: " + backupId));
   }
 }

@@ -117,16 +117,15 @@ class HighAvailabilityIT {
           int mark = proxy.requests().size();
           a.resume();
           long pausedFor = (System.nanoTime() - pausedAt) / 1_000_000;
-          Thread.sleep(8_000); // a goes on with what it had; its lock request waits at the proxy
+          // a goes on with what it had while its lock request waits at the proxy: it must write nothing
+          await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+              .until(() -> writesSince(proxy, mark, lockName).isEmpty());
           proxy.releaseHeld();
           await().atMost(Duration.ofSeconds(30)).until(() -> a.get("/metrics").body().contains("nomad_backup_leader 0.0"));
-          Thread.sleep(2_000);
+          await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).pollInterval(Duration.ofMillis(200))
+              .until(() -> writesSince(proxy, mark, lockName).isEmpty());
 
-          List<String> writes = proxy.requests().subList(mark, proxy.requests().size()).stream()
-              .filter(r -> r.jobWrite().isPresent()
-                  || (r.write() && r.path().startsWith("/v1/var/") && !r.path().endsWith(lockName)))
-              .map(r -> r.method() + " " + r.path() + " " + r.outcome())
-              .collect(Collectors.toList());
+          List<String> writes = writesSince(proxy, mark, lockName);
           String aLog = a.log();
           long refused = aLog.lines().filter(l -> l.contains("not leading:")).count();
           System.out.printf("[pause] leader paused %d ms; after resuming: %d writes sent, %d refused by the lease%n",
@@ -161,5 +160,15 @@ class HighAvailabilityIT {
       await().atMost(Duration.ofSeconds(20)).until(
           () -> standby.get("/metrics").body().contains("nomad_backup_leader 1.0"));
     }
+  }
+
+  /** The writes the proxy saw since request {@code mark}, but for the lock's own renewals. */
+  private static List<String> writesSince(FaultProxy proxy, int mark, String lockName) {
+    List<FaultProxy.Request> all = proxy.requests();
+    return all.subList(mark, all.size()).stream()
+        .filter(r -> r.jobWrite().isPresent()
+            || (r.write() && r.path().startsWith("/v1/var/") && !r.path().endsWith(lockName)))
+        .map(r -> r.method() + " " + r.path() + " " + r.outcome())
+        .collect(Collectors.toList());
   }
 }
