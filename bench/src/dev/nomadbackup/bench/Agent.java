@@ -1,5 +1,6 @@
 package dev.nomadbackup.bench;
 
+import dev.nomadbackup.testing.Mounts;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -35,7 +36,7 @@ final class Agent implements AutoCloseable {
 
   /** With {@code rawExecClient}, the agent is a client too and is up once its node can run tasks. */
   static Agent start(Path binary, Path home, boolean rawExecClient) throws IOException, InterruptedException {
-    unmountUnder(home);
+    Mounts.unmountUnder(home);
     deleteTree(home);
     Files.createDirectories(home.resolve("data"));
     int http = freePort();
@@ -158,39 +159,13 @@ final class Agent implements AutoCloseable {
       process.destroyForcibly().waitFor();
     }
     if (client) {
-      unmountUnder(home); // two tmpfs mounts per allocation would outlive the benchmark
+      Mounts.unmountUnder(home); // two tmpfs mounts per allocation would outlive the benchmark
     }
   }
 
   static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
-    }
-  }
-
-  /**
-   * Unmounts what a client left under {@code dir}: as root, Nomad mounts a tmpfs on each task's
-   * {@code secrets/} and {@code private/}, and they outlive a stopped agent, so the tree could not
-   * be deleted.
-   */
-  private static void unmountUnder(Path dir) throws IOException, InterruptedException {
-    Path mounts = Path.of("/proc/self/mounts");
-    if (!Files.isReadable(mounts)) {
-      return;
-    }
-    String prefix = dir.toAbsolutePath() + "/";
-    List<String> points = Files.readAllLines(mounts).stream()
-        .map(line -> line.split(" "))
-        .filter(f -> f.length > 1 && f[1].startsWith(prefix))
-        .map(f -> f[1])
-        .sorted(Comparator.comparingInt(String::length).reversed())
-        .toList();
-    for (String point : points) {
-      Process umount = new ProcessBuilder("umount", point).redirectErrorStream(true).start();
-      String out = new String(umount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      if (umount.waitFor() != 0) {
-        throw new IOException("cannot unmount " + point + ": " + out.strip());
-      }
     }
   }
 

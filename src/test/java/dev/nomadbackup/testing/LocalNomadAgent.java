@@ -149,7 +149,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
    */
   synchronized void prepare() throws IOException {
     if (rawExecClient) {
-      unmountUnder(home);
+      Mounts.unmountUnder(home);
     }
     deleteTree(home);
     Files.createDirectories(home.resolve("data"));
@@ -417,37 +417,6 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /**
-   * Unmounts what an earlier client left mounted under {@code dir}: running as root, Nomad mounts a
-   * tmpfs on every task's {@code secrets/} and {@code private/}, and a client stopped while it
-   * still had allocations leaves them behind, which would make the data dir impossible to delete.
-   */
-  private static void unmountUnder(Path dir) throws IOException {
-    Path mounts = Path.of("/proc/self/mounts");
-    if (!Files.isReadable(mounts)) {
-      return;
-    }
-    String prefix = dir.toAbsolutePath() + "/";
-    List<String> points = Files.readAllLines(mounts).stream()
-        .map(line -> line.split(" "))
-        .filter(fields -> fields.length > 1 && fields[1].startsWith(prefix))
-        .map(fields -> fields[1])
-        .sorted(Comparator.comparingInt(String::length).reversed())
-        .toList();
-    for (String point : points) {
-      try {
-        Process umount = new ProcessBuilder("umount", point).redirectErrorStream(true).start();
-        String out = new String(umount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (umount.waitFor() != 0) {
-          throw new IOException("cannot unmount " + point + ", left by an earlier test agent: " + out.strip());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while unmounting " + point, e);
-      }
     }
   }
 
