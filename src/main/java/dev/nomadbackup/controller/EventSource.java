@@ -34,14 +34,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nomad publishes an event just before it commits the change the event reports, so a worker that
  * read the job at once could find the state before the change: a job just registered not there
- * yet, a stopped one still running. A batch's keys are queued only once Nomad has committed its
- * index ({@link JobSource#awaitJobsIndex}).
+ * yet, a stopped one still running. A batch's index is announced ({@link JobSource#announced})
+ * before its keys are queued, and a read waits for Nomad to commit it; a reconcile that the
+ * event's payload decides reads nothing and waits for nothing.
  */
 final class EventSource implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventSource.class);
-  /** How long to wait for Nomad to commit what an event announced before reading it. */
-  static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
-
   /** Connections in a row that Nomad closed before sending anything, before we suspect the ACL. */
   private static final int SUSPICIOUS_CLOSES = 3;
   /** A connection that lasted this long resets the backoff. */
@@ -203,7 +201,7 @@ final class EventSource implements Runnable {
     }
     telemetry.indexSeen(batch.index());
     if (!batch.events().isEmpty()) {
-      nomad.awaitJobsIndex(namespace, batch.index(), COMMIT_WAIT);
+      nomad.announced(batch.index());
     }
     for (JobEvent event : batch.events()) {
       try {

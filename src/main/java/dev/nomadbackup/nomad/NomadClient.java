@@ -38,8 +38,12 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
   private final ObjectMapper json;
 
   private volatile String agentRegion;
+  /** How long a read waits for Nomad to commit what an event announced. */
+  static final Duration COMMIT_WAIT = Duration.ofSeconds(5);
   // the highest Raft index an answer reflected: Nomad's state has committed everything up to it
   private final AtomicLong committed = new AtomicLong();
+  // the highest index of an event handed on: reads must not answer from before it
+  private final AtomicLong announced = new AtomicLong();
   NomadClient(NomadConfig config, NomadHttp http, NomadApiClient sdk, ObjectMapper json) {
     this.config = config;
     this.http = http;
@@ -117,6 +121,7 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
 
   @Override
   public List<NomadJob> children(JobKey parent) throws IOException {
+    caughtUp(parent.namespace());
     List<NomadJob> children = new ArrayList<>();
     for (NomadJob job : list(parent.namespace(), Optional.of(parent.jobId() + "/")).jobs()) {
       if (job.parentId().filter(parent.jobId()::equals).isPresent()) {
@@ -150,6 +155,7 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
   /** The job as Nomad has it now, or empty when there is no such job. */
   @Override
   public Optional<NomadJob> readJob(JobKey key) throws IOException {
+    caughtUp(key.namespace());
     try {
       NomadResponse r = saw(http.get("/v1/job/" + NomadHttp.segment(key.jobId()), ns(key.namespace())));
       return Optional.of(NomadJob.fromJson(r.body()));
@@ -224,15 +230,21 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
     }
   }
 
-  /**
-   * Returns once Nomad's job table has reached {@code index}, or after {@code wait}. Nomad publishes
-   * an event just before it commits the change, so a job read the moment its event arrives can
-   * still be the old one; a blocking list query on the index is the wait for that commit. Returns at
-   * once, with no call, when an earlier answer already reflected {@code index} (the events of the
-   * operator's own writes, say: the write's answer comes after its commit).
-   */
   @Override
-  public void awaitJobsIndex(String namespace, long index, Duration wait) throws IOException {
+  public void announced(long index) {
+    announced.accumulateAndGet(index, Math::max);
+  }
+
+  /**
+   * Before a read: returns once Nomad's job table has reached the highest index an event announced,
+   * or after {@link #COMMIT_WAIT}. Nomad publishes an event just before it commits the change, so a
+   * job read the moment its event arrives can still be the old one; a blocking list query on the
+   * index is the wait for that commit. Costs no call when an earlier answer already reflected the
+   * index (the events of the operator's own writes, say: the write's answer comes after its
+   * commit), nor when a reconcile is decided by the events' payload and reads nothing.
+   */
+  private void caughtUp(String namespace) throws IOException {
+    long index = announced.get();
     if (index <= committed.get()) {
       return;
     }
@@ -240,7 +252,7 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
     query.put("namespace", namespace);
     query.put("per_page", "1");
     query.put("index", Long.toString(index - 1));
-    query.put("wait", wait.toMillis() + "ms");
+    query.put("wait", COMMIT_WAIT.toMillis() + "ms");
     saw(http.get("/v1/jobs", query));
   }
 
@@ -265,6 +277,7 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
 
   @Override
   public List<Allocation> allocations(JobKey run) throws IOException {
+    caughtUp(run.namespace());
     List<Allocation> allocations = new ArrayList<>();
     for (JsonNode alloc : http.get("/v1/job/" + NomadHttp.segment(run.jobId()) + "/allocations",
         ns(run.namespace())).body()) {
@@ -275,6 +288,7 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
 
   @Override
   public Optional<String> placementFailure(JobKey run) throws IOException {
+    caughtUp(run.namespace());
     Set<String> reasons = new TreeSet<>();
     for (JsonNode eval : http.get("/v1/job/" + NomadHttp.segment(run.jobId()) + "/evaluations",
         ns(run.namespace())).body()) {

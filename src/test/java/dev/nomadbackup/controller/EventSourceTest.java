@@ -4,7 +4,7 @@ import static dev.nomadbackup.testing.EventLines.batch;
 import static dev.nomadbackup.testing.EventLines.deregistered;
 import static dev.nomadbackup.testing.EventLines.event;
 import static dev.nomadbackup.testing.EventLines.registered;
-import static dev.nomadbackup.testing.FakeNomad.AWAIT;
+import static dev.nomadbackup.testing.FakeNomad.ANNOUNCED;
 import static dev.nomadbackup.testing.FakeNomad.LIST;
 import static dev.nomadbackup.testing.FakeNomad.OPEN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -115,45 +115,17 @@ final class EventSourceTest {
   }
 
   @Test
-  void queuesNothingUntilNomadHasCommittedTheBatch() throws InterruptedException {
-    CountDownLatch committed = new CountDownLatch(1);
-    List<Integer> depthDuringWait = new CopyOnWriteArrayList<>();
-    nomad.beforeCommitWaitReturns(index -> {
-      depthDuringWait.add(queue.depth());
-      await(committed);
-    });
+  void announcesTheBatchIndexBeforeItQueuesItsKeysAndWaitsForNothing() throws InterruptedException {
+    List<Integer> depthWhenAnnounced = new CopyOnWriteArrayList<>();
+    nomad.onAnnounced(index -> depthWhenAnnounced.add(queue.depth()));
     FakeEventStream stream = nomad.connect();
     start(FAST);
     stream.send(registered(20, NS, "web", Map.of()));
 
-    Soon.until(() -> nomad.calls(AWAIT).size() == 1);
-    assertEquals(List.of("default@20"), nomad.calls(AWAIT), "waits for the batch's own index");
-    assertEquals(0, queue.depth());
-    assertTrue(woken.isEmpty());
-    committed.countDown();
-
     assertEquals(new JobKey(NS, "web"), queue.take());
-    assertEquals(List.of(0), depthDuringWait);
-  }
 
-  @Test
-  void aFailedCommitWaitDropsTheConnectionAndTheNewListingCoversTheBatch() throws InterruptedException {
-    nomad.beforeCommitWaitReturns(index -> {
-      throw new IOException("timeout waiting for index " + index);
-    });
-    FakeEventStream first = nomad.connect();
-    nomad.connect();
-    start(FAST);
-    Soon.until(source::connected);
-    nomad.put(FakeNomad.service(NS, "web", Map.of()));
-
-    first.send(registered(nomad.index(), NS, "web", Map.of()));
-
-    assertEquals(new JobKey(NS, "web"), queue.take());
-    assertFalse(woken.contains(new JobKey(NS, "web")), "queued by the listing, not by the event");
-    Soon.until(() -> nomad.calls(OPEN).size() == 2);
-    assertEquals(List.of(NS, NS), nomad.calls(LIST));
-    assertTrue(log.contains("lost (timeout waiting for index"), log.lines().toString());
+    assertEquals(List.of("20"), nomad.calls(ANNOUNCED), "the batch's own index");
+    assertEquals(List.of(0), depthWhenAnnounced, "announced before the key was queued");
   }
 
   @Test
@@ -203,7 +175,7 @@ final class EventSourceTest {
 
     assertEquals(new JobKey(NS, "web"), queue.take());
 
-    assertEquals(List.of("default@24"), nomad.calls(AWAIT), "no commit wait for a heartbeat");
+    assertEquals(List.of("24"), nomad.calls(ANNOUNCED), "heartbeats announce nothing");
     assertEquals(List.of(24L), telemetry.indexes);
     assertEquals(1, nomad.calls(OPEN).size());
   }
@@ -413,7 +385,7 @@ final class EventSourceTest {
   private static void await(CountDownLatch latch) throws IOException {
     try {
       if (!latch.await(Soon.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new IOException("the test never released the commit wait");
+        throw new IOException("the test never released the latch");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 
 /**
  * An in-memory Nomad for unit tests: a job table with Raft indexes, conditional registration, and
- * the event stream's connections, namespaces and commit waits as the test scripts them. Every call
+ * the event stream's connections, namespaces and announced indexes as the test scripts them. Every call
  * is recorded ({@link #calls()}), so a test asserts on what the code under test asked for. A failure
  * scripted with {@link #failNext} is thrown by the next call of that operation, once.
  *
@@ -48,7 +48,7 @@ public final class FakeNomad implements JobSource, JobStore {
   public static final String CHILDREN = "children";
   public static final String LIST = "list";
   public static final String OPEN = "open";
-  public static final String AWAIT = "await";
+  public static final String ANNOUNCED = "announced";
   public static final String NAMESPACES = "namespaces";
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -83,7 +83,7 @@ public final class FakeNomad implements JobSource, JobStore {
   private volatile List<String> validationProblems = List.of();
   private volatile Optional<String> region = Optional.of("global");
   private volatile Hook<String> beforeList = ns -> {};
-  private volatile Hook<Long> beforeCommitWaitReturns = index -> {};
+  private volatile java.util.function.LongConsumer onAnnounced = index -> {};
   private volatile Namespaces lastNamespaces;
   private long index = 1;
 
@@ -187,9 +187,9 @@ public final class FakeNomad implements JobSource, JobStore {
     this.beforeList = hook;
   }
 
-  /** Called inside every commit wait, with its index; may block or throw. */
-  public void beforeCommitWaitReturns(Hook<Long> hook) {
-    this.beforeCommitWaitReturns = hook;
+  /** Called whenever a source announces an event's index, with that index. */
+  public void onAnnounced(java.util.function.LongConsumer hook) {
+    this.onAnnounced = hook;
   }
 
   /** The next {@link #openJobEvents} answers with {@code stream}. */
@@ -368,9 +368,9 @@ public final class FakeNomad implements JobSource, JobStore {
   }
 
   @Override
-  public void awaitJobsIndex(String namespace, long at, Duration wait) throws IOException {
-    calls.add(new Call(AWAIT, namespace + "@" + at));
-    beforeCommitWaitReturns.run(at);
+  public void announced(long at) {
+    calls.add(new Call(ANNOUNCED, Long.toString(at)));
+    onAnnounced.accept(at);
   }
 
   /**
