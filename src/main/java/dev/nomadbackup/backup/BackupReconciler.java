@@ -28,13 +28,15 @@ import org.slf4j.LoggerFactory;
  * <p>It takes what the {@link JobCache} knows (the sources feed it with listings and events) and
  * reads from Nomad only the rest: a job nothing was heard of since a deregistration or a failure,
  * and a listed job whose settings could sit in its groups' or tasks' meta, which a listing does not
- * carry. Its own writes go into the cache as well.
+ * carry. The versions of its own jobs, which listings lack too, come from one listing of versions
+ * per namespace and term ({@link OwnedVersions}). Its own writes go into the cache as well.
  */
 public final class BackupReconciler implements Reconciler {
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
   private final JobStore nomad;
   private final TemplateCatalog templates;
   private final JobCache jobs;
+  private final OwnedVersions versions;
   private final RunLedger runs;
   private final boolean dryRun;
   private final boolean restoreJobs;
@@ -50,6 +52,7 @@ public final class BackupReconciler implements Reconciler {
     this.nomad = nomad;
     this.templates = templates;
     this.jobs = jobs;
+    this.versions = new OwnedVersions(nomad, jobs); // the reconciler, like the cache, lives one term
     this.runs = runs;
     this.dryRun = dryRun;
     this.restoreJobs = restoreJobs;
@@ -215,6 +218,18 @@ public final class BackupReconciler implements Reconciler {
     return job;
   }
 
+  /**
+   * The owned job {@code key} with its version, which a listing's stub lacks: from the term's
+   * listing of versions when it has the job as the cache has it, or else read.
+   */
+  private Optional<NomadJob> versioned(JobKey key) throws IOException {
+    if (cacheable(key) && versions.learn(key.namespace())
+        && jobs.lookup(key) instanceof JobCache.Lookup.Present present && present.job().version() >= 0) {
+      return Optional.of(present.job());
+    }
+    return read(key);
+  }
+
   private Outcome remove(JobKey source, Role role, String why) throws IOException {
     JobKey key = role.of(source);
     Optional<NomadJob> existing = lookup(key);
@@ -326,9 +341,9 @@ public final class BackupReconciler implements Reconciler {
       log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
       return Placed.as(Outcome.CONFLICT);
     }
-    if (existing.isPresent() && !existing.get().complete()) {
-      // a listing's stub has no version: read it once; later listings keep what the read learned
-      existing = read(key);
+    if (existing.isPresent() && existing.get().version() < 0) {
+      // a listing's stub has no version; later listings keep what is learnt here
+      existing = versioned(key);
       if (existing.isPresent() && !Ownership.owns(existing.get(), source)) {
         log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
         return Placed.as(Outcome.CONFLICT);

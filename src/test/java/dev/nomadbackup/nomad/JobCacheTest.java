@@ -166,4 +166,31 @@ class JobCacheTest {
     cache.written(job("backup-db", 130, 130, true));
     assertEquals(Optional.empty(), cache.region());
   }
+
+  // --- versions ------------------------------------------------------------------------------------
+
+  private static final JobKey BACKUP = new JobKey("default", "backup-db");
+
+  @Test
+  void aListedVersionIsAddedToTheStubOfTheSameModifyIndexOnly() {
+    cache.listed("*", listing(100, job("backup-db", 90, 95, false), job("backup-x", 80, 80, false)));
+    cache.versions(List.of(new JobStore.JobVersion(BACKUP, 3, 95),
+        new JobStore.JobVersion(new JobKey("default", "backup-x"), 7, 99))); // changed since the listing
+
+    assertEquals(3, known(BACKUP).orElseThrow().version());
+    assertEquals(-1, known(new JobKey("default", "backup-x")).orElseThrow().version());
+  }
+
+  @Test
+  void aLaterListingKeepsTheVersionWhileTheSpecIsTheSame() {
+    cache.listed("*", listing(100, job("backup-db", 90, 95, false)));
+    cache.versions(List.of(new JobStore.JobVersion(BACKUP, 3, 95)));
+
+    cache.listed("*", listing(200, job("backup-db", 90, 150, false))); // its status changed
+    assertEquals(3, known(BACKUP).orElseThrow().version());
+    assertEquals(150, known(BACKUP).orElseThrow().modifyIndex());
+
+    cache.listed("*", listing(300, job("backup-db", 250, 250, false))); // registered again
+    assertEquals(-1, known(BACKUP).orElseThrow().version());
+  }
 }
