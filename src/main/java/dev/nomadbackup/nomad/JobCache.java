@@ -1,12 +1,16 @@
 package dev.nomadbackup.nomad;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What the operator last heard about each job, from listings, the event stream, its own reads and
@@ -50,6 +54,9 @@ public final class JobCache {
   private static final Lookup ABSENT = new Lookup.Absent();
 
   private final Map<JobKey, Entry> entries = new HashMap<>();
+  // the keys of entries whose ID has a slash, in order: the runs of a job are the ones after "<job>/"
+  private final NavigableSet<JobKey> slashed =
+      new TreeSet<>(Comparator.comparing(JobKey::namespace).thenComparing(JobKey::jobId));
   private final Map<String, Long> listedAt = new HashMap<>();
   private long clock;
   private volatile String region;
@@ -103,6 +110,7 @@ public final class JobCache {
       long validAt = e.present() ? e.job().modifyIndex() : e.index();
       if (validAt <= at) {
         it.remove(); // gone at the listing's index: known absent from now on
+        slashed.remove(me.getKey());
       }
     }
     listedAt.put(namespace, at);
@@ -188,8 +196,35 @@ public final class JobCache {
     }
   }
 
+  /**
+   * The runs (periodic and dispatched children) of {@code parent}, as far as the cache knows them:
+   * empty when it cannot tell, because its namespace was never listed or a job that may be one of
+   * them is unknown. A run launched so recently that its event has not arrived is not among them.
+   */
+  public synchronized Optional<List<NomadJob>> children(JobKey parent) {
+    if (!covered(parent.namespace())) {
+      return Optional.empty();
+    }
+    List<NomadJob> children = new ArrayList<>();
+    // every ID that starts with "<parent>/" ('0' is the character after '/')
+    for (JobKey key : slashed.subSet(new JobKey(parent.namespace(), parent.jobId() + "/"), true,
+        new JobKey(parent.namespace(), parent.jobId() + "0"), false)) {
+      Entry e = entries.get(key);
+      if (!e.known()) {
+        return Optional.empty();
+      }
+      if (e.present() && e.job().parentId().filter(parent.jobId()::equals).isPresent()) {
+        children.add(e.job());
+      }
+    }
+    return Optional.of(children);
+  }
+
   private void set(JobKey key, Entry entry) {
     entries.put(key, entry);
+    if (key.jobId().indexOf('/') >= 0) {
+      slashed.add(key);
+    }
   }
 
   /** How many jobs are cached (present or remembered as absent or unknown). */

@@ -555,6 +555,73 @@ final class BackupReconcilerTest {
     assertTrue(log.contains("Left running: backup-app/periodic-2 (removed once it ends)"), log.lines().toString());
   }
 
+  @Test
+  void anUpdateListsNoRunsWhenTheCacheKnowsNoneIsPending() throws IOException {
+    nomad.put(source(optIn()));
+    nomad.put(run("backup-app/periodic-1", "backup-app", "dead", true));
+    cache.listed("*", nomad.listJobs("*"));
+    reconciler.reconcile(SOURCE);
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE); // as its event would
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals(List.of(), nomad.calls(CHILDREN), "the listing and the events showed every run");
+    assertEquals(List.of(), nomad.calls(PURGE));
+  }
+
+  @Test
+  void anUpdateListsTheRunsWhenTheCacheKnowsOneIsPendingAndDecidesOnWhatNomadSays() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    nomad.put(run("backup-app/periodic-1", "backup-app", "pending", true));
+    nomad.put(run("backup-app/periodic-2", "backup-app", "pending", true));
+    cache.listed("*", nomad.listJobs("*"));
+    nomad.update(new JobKey("default", "backup-app/periodic-2"), job -> job.put("Status", "running"));
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE);
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals(List.of("backup-app"), nomad.calls(CHILDREN));
+    assertEquals(List.of("backup-app/periodic-1"), nomad.calls(PURGE), "the one running now stays");
+    assertTrue(log.contains("Removed a run that never started: backup-app/periodic-1 (backup-app changed)"),
+        log.lines().toString());
+  }
+
+  @Test
+  void anUpdateListsTheRunsWhereTheCacheCannotTell() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE); // no listing: the cache knows no run
+    nomad.put(run("backup-app/periodic-1", "backup-app", "pending", true));
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE);
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals(List.of("backup-app"), nomad.calls(CHILDREN));
+    assertEquals(List.of("backup-app/periodic-1"), nomad.calls(PURGE));
+  }
+
+  @Test
+  void aPendingRunLaunchedBeforeAnUpdateWhoseNewsCameAfterIsRemovedWhenItComes() throws IOException {
+    nomad.put(source(optIn()));
+    cache.listed("*", nomad.listJobs("*"));
+    reconciler.reconcile(SOURCE);
+    JobKey child = new JobKey("default", "backup-app/periodic-1");
+    nomad.put(run(child.jobId(), "backup-app", "pending", true)); // its event is not in yet
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE);
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+    assertEquals(List.of(), nomad.calls(CHILDREN));
+
+    assertEquals(Outcome.REMOVED, reconciler.reconcile(child)); // its event
+
+    assertEquals(List.of(child.jobId()), nomad.calls(PURGE));
+    assertTrue(log.contains("Removed a run that never started: backup-app/periodic-1 (backup-app changed since)"),
+        log.lines().toString());
+  }
+
   // --- leftover runs ----------------------------------------------------------------------------------
 
   @Test

@@ -193,4 +193,42 @@ class JobCacheTest {
     cache.listed("*", listing(300, job("backup-db", 250, 250, false))); // registered again
     assertEquals(-1, known(BACKUP).orElseThrow().version());
   }
+
+  // --- runs ----------------------------------------------------------------------------------------
+
+  private static NomadJob run(String id, String parent, long index) {
+    return NomadJobBuilder.job(id).parent(Optional.of(parent)).status("pending").indexes(index, index)
+        .complete(false).build();
+  }
+
+  @Test
+  void knowsTheRunsOfAJobFromListingsAndEvents() {
+    cache.listed("*", listing(100, job("backup-db", 90, 90, false), run("backup-db/periodic-1", "backup-db", 95),
+        run("backup-db2/periodic-1", "backup-db2", 96), run("backup-db/periodic-1/x", "backup-db/periodic-1", 97)));
+    cache.observed(run("backup-db/periodic-2", "backup-db", 110));
+
+    assertEquals(List.of("backup-db/periodic-1", "backup-db/periodic-2"),
+        cache.children(BACKUP).orElseThrow().stream().map(NomadJob::id).sorted().toList(),
+        "not another job's, nor a run's run");
+  }
+
+  @Test
+  void aPurgedRunIsNoLongerOne() {
+    cache.listed("*", listing(100, run("backup-db/periodic-1", "backup-db", 95)));
+    cache.purged(new JobKey("default", "backup-db/periodic-1"), 120);
+    assertEquals(List.of(), cache.children(BACKUP).orElseThrow());
+    cache.listed("*", listing(130));
+    assertEquals(List.of(), cache.children(BACKUP).orElseThrow());
+  }
+
+  @Test
+  void cannotTellTheRunsOfAJobBeforeAListingOrWhenOneOfThemIsUnknown() {
+    assertEquals(Optional.empty(), cache.children(BACKUP));
+    cache.listed("*", listing(100, run("backup-db/periodic-1", "backup-db", 95)));
+    cache.invalidate(new JobKey("default", "backup-db/periodic-1"), 110); // its status changed
+    assertEquals(Optional.empty(), cache.children(BACKUP));
+    cache.read(new JobKey("default", "backup-db/periodic-1"),
+        Optional.of(run("backup-db/periodic-1", "backup-db", 110)), 110);
+    assertEquals(1, cache.children(BACKUP).orElseThrow().size());
+  }
 }
