@@ -35,7 +35,8 @@ final class OwnedVersions {
 
   /**
    * Puts the versions of the owned jobs of {@code namespace} into the cache, unless that was done
-   * in this term already. False when Nomad cannot list versions (before 1.8): read each job instead.
+   * in this term already. False when Nomad cannot list versions (before 1.8, or the token may not):
+   * read each job instead.
    * A failure is thrown, and the next call tries again.
    */
   synchronized boolean learn(String namespace) throws IOException {
@@ -49,8 +50,9 @@ final class OwnedVersions {
     if (versions.isPresent()) {
       log.debug("    Versions of the {} jobs the operator owns in namespace {} listed", versions.get().size(), namespace);
     } else {
-      log.info("    Nomad does not list job versions in namespace {} (GET /v1/jobs/statuses, Nomad 1.8 on):"
-          + " each job the operator owns is read once in this term to see whether it was changed by hand", namespace);
+      log.info("    Nomad does not list job versions in namespace {} (GET /v1/jobs/statuses needs Nomad 1.8 and"
+          + " read-job): each job the operator owns there is read once in this term to see whether it was changed"
+          + " by hand", namespace);
     }
     return versions.isPresent();
   }

@@ -43,7 +43,8 @@ public interface JobStore {
    * The {@code Version} of every job of {@code namespace} (not its periodic or dispatched children)
    * that {@code filter}, a Nomad filter expression on the job, selects, read page by page, each with
    * the modify index it is valid at; empty when this Nomad has no such listing ({@code GET
-   * /v1/jobs/statuses} came with 1.8) or the token may not use it. Job list stubs carry no version.
+   * /v1/jobs/statuses} came with 1.8), cannot read the filter, or the token may not use it. Job list
+   * stubs carry no version.
    */
   Optional<List<JobVersion>> versions(String namespace, String filter) throws IOException;
 

@@ -134,8 +134,8 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
       try {
         page = http.get("/v1/jobs/statuses", query);
       } catch (NomadApiException e) {
-        if (e.notFound() || e.forbidden() || e.status() == 405) {
-          return Optional.empty(); // an older Nomad, or a token without read-job there
+        if (e.notFound() || e.forbidden() || e.status() == 405 || e.status() == 400) {
+          return Optional.empty(); // an older Nomad, a filter it cannot read, or a token without read-job
         }
         throw e;
       }
