@@ -28,13 +28,15 @@ import org.slf4j.LoggerFactory;
  * <p>It takes what the {@link JobCache} knows (the sources feed it with listings and events) and
  * reads from Nomad only the rest: a job nothing was heard of since a deregistration or a failure,
  * and a listed job whose settings could sit in its groups' or tasks' meta, which a listing does not
- * carry. Its own writes go into the cache as well.
+ * carry. The versions of its own jobs, which listings lack too, come from one listing of versions
+ * per namespace and term ({@link OwnedVersions}). Its own writes go into the cache as well.
  */
 public final class BackupReconciler implements Reconciler {
   private static final Logger log = LoggerFactory.getLogger(BackupReconciler.class);
   private final JobStore nomad;
   private final TemplateCatalog templates;
   private final JobCache jobs;
+  private final OwnedVersions versions;
   private final RunLedger runs;
   private final boolean dryRun;
   private final boolean restoreJobs;
@@ -50,6 +52,7 @@ public final class BackupReconciler implements Reconciler {
     this.nomad = nomad;
     this.templates = templates;
     this.jobs = jobs;
+    this.versions = new OwnedVersions(nomad, jobs); // the reconciler, like the cache, lives one term
     this.runs = runs;
     this.dryRun = dryRun;
     this.restoreJobs = restoreJobs;
@@ -121,6 +124,9 @@ public final class BackupReconciler implements Reconciler {
    * A periodic or dispatched child. One of the operator's own whose parent is gone is a leftover: a
    * run that never started would otherwise stay pending forever, and block the next backup job of
    * that name. It is removed once it is not running; a child of a job someone else owns is left.
+   * A run of a backup job that is still pending though the job was registered again after it was
+   * launched is one that never started under the old spec: it is removed as well (see {@link
+   * #removeRuns}; this catches the one launched just before the write, whose news came after it).
    */
   private Outcome run(JobKey key, NomadJob child) throws IOException {
     if (!Ownership.managed(child)) {
@@ -133,6 +139,9 @@ public final class BackupReconciler implements Reconciler {
       Optional<JobKey> source = Ownership.sourceOf(child);
       if (source.isPresent() && Ownership.owns(parentJob.get(), source.get())
           && parent.equals(Role.BACKUP.of(source.get()))) {
+        if ("pending".equals(child.status()) && parentJob.get().jobModifyIndex() > child.jobModifyIndex()) {
+          return removeStaleRun(key, parent);
+        }
         runs.observe(source.get(), key, child.status());
       }
       log.debug("    Skipped: {} is a run of {}", key, parent);
@@ -148,6 +157,16 @@ public final class BackupReconciler implements Reconciler {
     }
     nomad.purgeJob(key);
     log.info("    Removed leftover run: {} ({} is gone)", key, parent);
+    return Outcome.REMOVED;
+  }
+
+  private Outcome removeStaleRun(JobKey key, JobKey parent) throws IOException {
+    if (dryRun) {
+      log.info("    Dry run: would remove a run that never started: {} ({} changed since)", key, parent);
+      return Outcome.REMOVED;
+    }
+    nomad.purgeJob(key);
+    log.info("    Removed a run that never started: {} ({} changed since)", key, parent);
     return Outcome.REMOVED;
   }
 
@@ -206,13 +225,26 @@ public final class BackupReconciler implements Reconciler {
   }
 
   private Optional<NomadJob> read(JobKey key) throws IOException {
-    if (!cacheable(key)) {
-      return nomad.readJob(key);
-    }
     long before = jobs.stamp();
     Optional<NomadJob> job = nomad.readJob(key);
-    jobs.read(key, job, before);
+    // a run's ID has a slash: never looked up in the cache, but what the read found tells the
+    // cache which runs a job has (see removeRuns)
+    if (job.map(j -> j.id().equals(key.jobId())).orElse(true)) {
+      jobs.read(key, job, before);
+    }
     return job;
+  }
+
+  /**
+   * The owned job {@code key} with its version, which a listing's stub lacks: from the term's
+   * listing of versions when it has the job as the cache has it, or else read.
+   */
+  private Optional<NomadJob> versioned(JobKey key) throws IOException {
+    if (cacheable(key) && versions.learn(key.namespace())
+        && jobs.lookup(key) instanceof JobCache.Lookup.Present present && present.job().version() >= 0) {
+      return Optional.of(present.job());
+    }
+    return read(key);
   }
 
   private Outcome remove(JobKey source, Role role, String why) throws IOException {
@@ -243,6 +275,14 @@ public final class BackupReconciler implements Reconciler {
    * run that never started (it could not be placed under the old spec) blocks every later one.
    */
   private void removeRuns(JobKey parent, boolean pendingOnly) throws IOException {
+    Optional<List<NomadJob>> known = jobs.children(parent);
+    if (known.isPresent() && known.get().stream()
+        .noneMatch(child -> Ownership.managed(child) && (!pendingOnly || "pending".equals(child.status())))) {
+      // none to remove as far as the cache knows; one launched just before the write whose news is
+      // not in yet is found when that news comes (see run)
+      return;
+    }
+    // the decision is made on what Nomad says now, never on the cache's statuses
     for (NomadJob child : nomad.children(parent)) {
       JobKey key = new JobKey(child.namespace(), child.id());
       if (!Ownership.managed(child)) {
@@ -326,9 +366,9 @@ public final class BackupReconciler implements Reconciler {
       log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
       return Placed.as(Outcome.CONFLICT);
     }
-    if (existing.isPresent() && !existing.get().complete()) {
-      // a listing's stub has no version: read it once; later listings keep what the read learned
-      existing = read(key);
+    if (existing.isPresent() && existing.get().version() < 0) {
+      // a listing's stub has no version; later listings keep what is learnt here
+      existing = versioned(key);
       if (existing.isPresent() && !Ownership.owns(existing.get(), source)) {
         log.warn("    Conflict: {} exists and is not managed by the operator; leaving it alone", key);
         return Placed.as(Outcome.CONFLICT);

@@ -49,6 +49,11 @@ public final class FencedJobStore implements JobStore {
   }
 
   @Override
+  public Optional<List<JobVersion>> versions(String namespace, String filter) throws IOException {
+    return nomad.versions(namespace, filter);
+  }
+
+  @Override
   public List<NomadJob> children(JobKey parent) throws IOException {
     return nomad.children(parent);
   }

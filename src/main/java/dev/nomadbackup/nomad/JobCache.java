@@ -1,11 +1,16 @@
 package dev.nomadbackup.nomad;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What the operator last heard about each job, from listings, the event stream, its own reads and
@@ -49,6 +54,9 @@ public final class JobCache {
   private static final Lookup ABSENT = new Lookup.Absent();
 
   private final Map<JobKey, Entry> entries = new HashMap<>();
+  // the keys of entries whose ID has a slash, in order: the runs of a job are the ones after "<job>/"
+  private final NavigableSet<JobKey> slashed =
+      new TreeSet<>(Comparator.comparing(JobKey::namespace).thenComparing(JobKey::jobId));
   private final Map<String, Long> listedAt = new HashMap<>();
   private long clock;
   private volatile String region;
@@ -84,11 +92,13 @@ public final class JobCache {
       if (e != null && !e.present() && e.index() > at) {
         continue; // deregistered after the listing
       }
-      if (e != null && e.present() && e.job().complete() && !stub.complete()
-          && e.job().jobModifyIndex() == stub.jobModifyIndex()) {
-        entries.put(key, Entry.present(e.job().withStatusOf(stub))); // keep its groups and region
+      boolean sameSpec = e != null && e.present() && e.job().jobModifyIndex() == stub.jobModifyIndex();
+      if (sameSpec && e.job().complete() && !stub.complete()) {
+        set(key, Entry.present(e.job().withStatusOf(stub))); // keep its groups, region and version
+      } else if (sameSpec && stub.version() < 0 && e.job().version() >= 0) {
+        set(key, Entry.present(stub.withVersion(e.job().version()))); // the spec, and so its version, is the same
       } else {
-        entries.put(key, Entry.present(stub));
+        set(key, Entry.present(stub));
       }
     }
     for (Iterator<Map.Entry<JobKey, Entry>> it = entries.entrySet().iterator(); it.hasNext(); ) {
@@ -100,6 +110,7 @@ public final class JobCache {
       long validAt = e.present() ? e.job().modifyIndex() : e.index();
       if (validAt <= at) {
         it.remove(); // gone at the listing's index: known absent from now on
+        slashed.remove(me.getKey());
       }
     }
     listedAt.put(namespace, at);
@@ -118,7 +129,7 @@ public final class JobCache {
     boolean newer = e == null
         || (e.present() ? e.job().modifyIndex() <= job.modifyIndex() : !e.known() || e.index() <= job.modifyIndex());
     if (newer) {
-      entries.put(key, Entry.present(job));
+      set(key, Entry.present(job));
     }
     tick(job.modifyIndex());
   }
@@ -126,7 +137,7 @@ public final class JobCache {
   /** Something happened to {@code key} at {@code index} that only a read can tell. */
   public synchronized void invalidate(JobKey key, long index) {
     tick(index);
-    entries.put(key, new Entry(null, false, Math.max(index, clock)));
+    set(key, new Entry(null, false, Math.max(index, clock)));
   }
 
   /** The index of the newest news so far; take it before a read, and give it to {@link #read}. */
@@ -143,11 +154,11 @@ public final class JobCache {
     if (job.isPresent()) {
       learnRegion(job.get());
       if (e == null || !e.present() || e.job().modifyIndex() <= job.get().modifyIndex()) {
-        entries.put(key, Entry.present(job.get()));
+        set(key, Entry.present(job.get()));
       }
       tick(job.get().modifyIndex());
     } else {
-      entries.put(key, new Entry(null, true, e == null ? clock : Math.max(e.index(), clock)));
+      set(key, new Entry(null, true, e == null ? clock : Math.max(e.index(), clock)));
     }
   }
 
@@ -162,13 +173,58 @@ public final class JobCache {
   /** The operator purged {@code key}. */
   public synchronized void purged(JobKey key, long index) {
     // an event of the job's registration that arrives after this is older news: it stays purged
-    entries.put(key, new Entry(null, true, Math.max(index, clock + 1)));
+    set(key, new Entry(null, true, Math.max(index, clock + 1)));
     tick(index);
   }
 
   /** Forgets {@code key}: the next look at it reads it from Nomad. */
   public synchronized void forget(JobKey key) {
-    entries.put(key, new Entry(null, false, clock));
+    set(key, new Entry(null, false, clock));
+  }
+
+  /**
+   * Adds what a listing of versions ({@link JobStore#versions}) says: a stub of the same modify
+   * index as a version there is of that version. A job changed since either was taken stays
+   * without one.
+   */
+  public synchronized void versions(List<JobStore.JobVersion> versions) {
+    for (JobStore.JobVersion v : versions) {
+      Entry e = entries.get(v.key());
+      if (e != null && e.present() && e.job().version() < 0 && e.job().modifyIndex() == v.modifyIndex()) {
+        set(v.key(), Entry.present(e.job().withVersion(v.version())));
+      }
+    }
+  }
+
+  /**
+   * The runs (periodic and dispatched children) of {@code parent}, as far as the cache knows them:
+   * empty when it cannot tell, because its namespace was never listed or a job that may be one of
+   * them is unknown. A run launched so recently that its event has not arrived is not among them.
+   */
+  public synchronized Optional<List<NomadJob>> children(JobKey parent) {
+    if (!covered(parent.namespace())) {
+      return Optional.empty();
+    }
+    List<NomadJob> children = new ArrayList<>();
+    // every ID that starts with "<parent>/" ('0' is the character after '/')
+    for (JobKey key : slashed.subSet(new JobKey(parent.namespace(), parent.jobId() + "/"), true,
+        new JobKey(parent.namespace(), parent.jobId() + "0"), false)) {
+      Entry e = entries.get(key);
+      if (!e.known()) {
+        return Optional.empty();
+      }
+      if (e.present() && e.job().parentId().filter(parent.jobId()::equals).isPresent()) {
+        children.add(e.job());
+      }
+    }
+    return Optional.of(children);
+  }
+
+  private void set(JobKey key, Entry entry) {
+    entries.put(key, entry);
+    if (key.jobId().indexOf('/') >= 0) {
+      slashed.add(key);
+    }
   }
 
   /** How many jobs are cached (present or remembered as absent or unknown). */

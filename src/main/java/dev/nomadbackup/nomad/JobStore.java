@@ -39,6 +39,18 @@ public interface JobStore {
   /** Launches a run of the periodic job {@code key} now, as {@code nomad job periodic force} does. */
   void forcePeriodic(JobKey key) throws IOException;
 
+  /**
+   * The {@code Version} of every job of {@code namespace} (not its periodic or dispatched children)
+   * that {@code filter}, a Nomad filter expression on the job, selects, read page by page, each with
+   * the modify index it is valid at; empty when this Nomad has no such listing ({@code GET
+   * /v1/jobs/statuses} came with 1.8), cannot read the filter, or the token may not use it. Job list
+   * stubs carry no version.
+   */
+  Optional<List<JobVersion>> versions(String namespace, String filter) throws IOException;
+
+  /** A job's {@code Version} as of its {@code ModifyIndex}. */
+  record JobVersion(JobKey key, long version, long modifyIndex) {}
+
   /** The periodic and dispatched children of {@code parent}, as job list stubs. */
   List<NomadJob> children(JobKey parent) throws IOException;
 

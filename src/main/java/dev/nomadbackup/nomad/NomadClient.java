@@ -119,6 +119,39 @@ public final class NomadClient implements JobSource, JobStore, RunSource, Variab
     return list(namespace, Optional.empty());
   }
 
+  /**
+   * Reads {@code GET /v1/jobs/statuses}, the listing Nomad's UI pages its jobs with (1.8 on): unlike
+   * {@code GET /v1/jobs} it carries each job's {@code Version}, and it leaves children out unless
+   * asked. Nomad applies {@code filter} to the whole job, so the answer can be narrowed by meta.
+   */
+  @Override
+  public Optional<List<JobVersion>> versions(String namespace, String filter) throws IOException {
+    List<JobVersion> versions = new ArrayList<>();
+    Optional<String> next = Optional.empty();
+    do {
+      Map<String, String> query = new LinkedHashMap<>();
+      query.put("namespace", namespace);
+      query.put("filter", filter);
+      query.put("per_page", Integer.toString(PAGE_SIZE));
+      next.ifPresent(token -> query.put("next_token", token));
+      NomadResponse page;
+      try {
+        page = http.get("/v1/jobs/statuses", query);
+      } catch (NomadApiException e) {
+        if (e.notFound() || e.forbidden() || e.status() == 405 || e.status() == 400) {
+          return Optional.empty(); // an older Nomad, a filter it cannot read, or a token without read-job
+        }
+        throw e;
+      }
+      for (JsonNode job : page.body()) {
+        versions.add(new JobVersion(new JobKey(job.path("Namespace").asText(namespace), job.path("ID").asText()),
+            job.path("Version").asLong(), job.path("ModifyIndex").asLong()));
+      }
+      next = page.nextToken();
+    } while (next.isPresent());
+    return Optional.of(versions);
+  }
+
   @Override
   public List<NomadJob> children(JobKey parent) throws IOException {
     caughtUp(parent.namespace());

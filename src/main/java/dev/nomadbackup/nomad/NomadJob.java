@@ -59,6 +59,12 @@ public record NomadJob(
         meta, innerMeta, jobModifyIndex, newer.modifyIndex, version, complete);
   }
 
+  /** This job, a stub of the same spec as a job of version {@code version}, with that version. */
+  public NomadJob withVersion(long version) {
+    return new NomadJob(namespace, id, parentId, type, stopped, status, datacenters, region, meta,
+        innerMeta, jobModifyIndex, modifyIndex, version, complete);
+  }
+
   public static NomadJob fromJson(JsonNode job) {
     List<PlacedMeta> inner = new ArrayList<>();
     for (JsonNode group : job.path("TaskGroups")) {

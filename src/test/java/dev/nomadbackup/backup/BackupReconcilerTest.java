@@ -7,6 +7,7 @@ import static dev.nomadbackup.testing.FakeNomad.PURGE;
 import static dev.nomadbackup.testing.FakeNomad.READ;
 import static dev.nomadbackup.testing.FakeNomad.REGISTER;
 import static dev.nomadbackup.testing.FakeNomad.VALIDATE;
+import static dev.nomadbackup.testing.FakeNomad.VERSIONS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -198,9 +199,34 @@ final class BackupReconcilerTest {
   }
 
   @Test
-  void aNewTermReadsEachOwnedJobOnceForItsVersionAndThenDecidesFromListings() throws IOException {
+  void aNewTermListsTheVersionsOfItsJobsOnceAndReadsNone() throws IOException {
+    nomad.put(source(optIn()));
+    nomad.put(FakeNomad.service("default", "other", optIn()));
+    reconciler.reconcile(SOURCE);
+    reconciler.reconcile(new JobKey("default", "other"));
+    JobCache fresh = new JobCache();
+    BackupReconciler next = new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true);
+    fresh.listed("*", nomad.listJobs("*"));
+    int calls = nomad.calls().size();
+
+    assertEquals(Outcome.UNCHANGED, next.reconcile(SOURCE));
+    assertEquals(Outcome.UNCHANGED, next.reconcile(new JobKey("default", "other")));
+    assertEquals(List.of(new FakeNomad.Call(VERSIONS, "default")), nomad.calls().subList(calls, nomad.calls().size()),
+        "a stub has no version: one listing of versions for the namespace, no read");
+
+    calls = nomad.calls().size();
+    fresh.listed("*", nomad.listJobs("*")); // the next resync
+    assertEquals(Outcome.UNCHANGED, next.reconcile(SOURCE));
+    assertEquals(List.of("list"), nomad.calls().subList(calls, nomad.calls().size()).stream()
+        .map(FakeNomad.Call::op).toList(), "a resync of untouched jobs costs no call per job");
+    assertEquals(4, nomad.writes().size());
+  }
+
+  @Test
+  void aNewTermReadsEachOwnedJobOnceWhereNomadListsNoVersions() throws IOException {
     nomad.put(source(optIn()));
     reconciler.reconcile(SOURCE);
+    nomad.versionListing(false); // a Nomad before 1.8
     JobCache fresh = new JobCache();
     BackupReconciler next = new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true);
     fresh.listed("*", nomad.listJobs("*"));
@@ -209,13 +235,31 @@ final class BackupReconcilerTest {
     assertEquals(Outcome.UNCHANGED, next.reconcile(SOURCE));
     assertEquals(List.of("backup-app", "restore-app"), nomad.calls(READ).subList(reads, nomad.calls(READ).size()),
         "a stub has no version: read once");
+    assertEquals(List.of("default"), nomad.calls(VERSIONS), "asked once in the term, not once per job");
 
     int calls = nomad.calls().size();
     fresh.listed("*", nomad.listJobs("*")); // the next resync
     assertEquals(Outcome.UNCHANGED, next.reconcile(SOURCE));
     assertEquals(List.of("list"), nomad.calls().subList(calls, nomad.calls().size()).stream()
-        .map(FakeNomad.Call::op).toList(), "a resync of untouched jobs costs no call per job");
+        .map(FakeNomad.Call::op).toList(), "later listings keep what the reads learnt");
     assertEquals(2, nomad.writes().size());
+  }
+
+  @Test
+  void aJobChangedAfterTheListingOfVersionsIsReadForItsOwn() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    JobCache fresh = new JobCache();
+    BackupReconciler next = new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true);
+    fresh.listed("*", nomad.listJobs("*"));
+    editByHand(BACKUP); // after the listing of stubs, before that of versions: the stub is older
+
+    assertEquals(Outcome.UPDATED, next.reconcile(SOURCE));
+
+    assertEquals(List.of("backup-app"), nomad.calls(READ).subList(nomad.calls(READ).size() - 1,
+        nomad.calls(READ).size()), "its stub's modify index is not the one its version was listed at");
+    assertTrue(log.contains("    Backup restored: backup-app (changed outside the operator)"), log.lines().toString());
+    assertEquals("@daily", nomad.stored(BACKUP).orElseThrow().path("Periodic").path("Spec").asText());
   }
 
   @Test
@@ -225,12 +269,31 @@ final class BackupReconcilerTest {
     editByHand(BACKUP);
     JobCache fresh = new JobCache();
     fresh.listed("*", nomad.listJobs("*"));
+    int reads = nomad.calls(READ).size();
 
     assertEquals(Outcome.UPDATED,
         new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true).reconcile(SOURCE));
 
     assertTrue(log.contains("    Backup restored: backup-app (changed outside the operator)"), log.lines().toString());
     assertEquals("@daily", nomad.stored(BACKUP).orElseThrow().path("Periodic").path("Spec").asText());
+    assertEquals(reads, nomad.calls(READ).size(), "the listing of versions told");
+  }
+
+  @Test
+  void aRestoreJobChangedByHandWhileNobodyWatchedIsPutBackByTheNextTerm() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    ObjectNode rendered = nomad.stored(RESTORE).orElseThrow();
+    nomad.update(RESTORE, job -> job.put("Priority", 90));
+    JobCache fresh = new JobCache();
+    fresh.listed("*", nomad.listJobs("*"));
+
+    assertEquals(Outcome.UNCHANGED,
+        new BackupReconciler(nomad, templates, fresh, RunLedger.NONE, false, true).reconcile(SOURCE));
+
+    assertEquals(rendered.path("Priority"), nomad.stored(RESTORE).orElseThrow().path("Priority"));
+    assertTrue(log.contains("    Restore job restored: restore-app (changed outside the operator)"),
+        log.lines().toString());
   }
 
   // --- someone else's jobs ----------------------------------------------------------------------
@@ -490,6 +553,73 @@ final class BackupReconcilerTest {
     assertEquals(List.of("backup-app", "backup-app/periodic-1", "restore-app", "restore-app/dispatch-1"),
         nomad.calls(PURGE), "the running run and the one not ours stay");
     assertTrue(log.contains("Left running: backup-app/periodic-2 (removed once it ends)"), log.lines().toString());
+  }
+
+  @Test
+  void anUpdateListsNoRunsWhenTheCacheKnowsNoneIsPending() throws IOException {
+    nomad.put(source(optIn()));
+    nomad.put(run("backup-app/periodic-1", "backup-app", "dead", true));
+    cache.listed("*", nomad.listJobs("*"));
+    reconciler.reconcile(SOURCE);
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE); // as its event would
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals(List.of(), nomad.calls(CHILDREN), "the listing and the events showed every run");
+    assertEquals(List.of(), nomad.calls(PURGE));
+  }
+
+  @Test
+  void anUpdateListsTheRunsWhenTheCacheKnowsOneIsPendingAndDecidesOnWhatNomadSays() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE);
+    nomad.put(run("backup-app/periodic-1", "backup-app", "pending", true));
+    nomad.put(run("backup-app/periodic-2", "backup-app", "pending", true));
+    cache.listed("*", nomad.listJobs("*"));
+    nomad.update(new JobKey("default", "backup-app/periodic-2"), job -> job.put("Status", "running"));
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE);
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals(List.of("backup-app"), nomad.calls(CHILDREN));
+    assertEquals(List.of("backup-app/periodic-1"), nomad.calls(PURGE), "the one running now stays");
+    assertTrue(log.contains("Removed a run that never started: backup-app/periodic-1 (backup-app changed)"),
+        log.lines().toString());
+  }
+
+  @Test
+  void anUpdateListsTheRunsWhereTheCacheCannotTell() throws IOException {
+    nomad.put(source(optIn()));
+    reconciler.reconcile(SOURCE); // no listing: the cache knows no run
+    nomad.put(run("backup-app/periodic-1", "backup-app", "pending", true));
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE);
+
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+
+    assertEquals(List.of("backup-app"), nomad.calls(CHILDREN));
+    assertEquals(List.of("backup-app/periodic-1"), nomad.calls(PURGE));
+  }
+
+  @Test
+  void aPendingRunLaunchedBeforeAnUpdateWhoseNewsCameAfterIsRemovedWhenItComes() throws IOException {
+    nomad.put(source(optIn()));
+    cache.listed("*", nomad.listJobs("*"));
+    reconciler.reconcile(SOURCE);
+    JobKey child = new JobKey("default", "backup-app/periodic-1");
+    nomad.put(run(child.jobId(), "backup-app", "pending", true)); // its event is not in yet
+    nomad.update(SOURCE, job -> ((ObjectNode) job.get("Meta")).put("backup-schedule", "@hourly"));
+    cache.forget(SOURCE);
+    assertEquals(Outcome.UPDATED, reconciler.reconcile(SOURCE));
+    assertEquals(List.of(), nomad.calls(CHILDREN));
+
+    assertEquals(Outcome.REMOVED, reconciler.reconcile(child)); // its event
+
+    assertEquals(List.of(child.jobId()), nomad.calls(PURGE));
+    assertTrue(log.contains("Removed a run that never started: backup-app/periodic-1 (backup-app changed since)"),
+        log.lines().toString());
   }
 
   // --- leftover runs ----------------------------------------------------------------------------------

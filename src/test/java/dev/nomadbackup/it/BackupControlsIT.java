@@ -113,7 +113,8 @@ class BackupControlsIT {
       nomad.run(Jobs.service(id, meta));
       eventually(() -> assertTrue(
           nomad.job("backup-" + id).orElseThrow().path("Periodic").path("Enabled").asBoolean(false)));
-      assertTrue(run.log.contains("Backup updated: backup-" + id));
+      // the line is logged once Nomad has answered the write, which the job may show first
+      eventually(() -> assertTrue(run.log.contains("Backup updated: backup-" + id)));
     } finally {
       nomad.purgeWithBackup("default", id);
     }

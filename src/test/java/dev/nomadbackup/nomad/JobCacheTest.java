@@ -166,4 +166,69 @@ class JobCacheTest {
     cache.written(job("backup-db", 130, 130, true));
     assertEquals(Optional.empty(), cache.region());
   }
+
+  // --- versions ------------------------------------------------------------------------------------
+
+  private static final JobKey BACKUP = new JobKey("default", "backup-db");
+
+  @Test
+  void aListedVersionIsAddedToTheStubOfTheSameModifyIndexOnly() {
+    cache.listed("*", listing(100, job("backup-db", 90, 95, false), job("backup-x", 80, 80, false)));
+    cache.versions(List.of(new JobStore.JobVersion(BACKUP, 3, 95),
+        new JobStore.JobVersion(new JobKey("default", "backup-x"), 7, 99))); // changed since the listing
+
+    assertEquals(3, known(BACKUP).orElseThrow().version());
+    assertEquals(-1, known(new JobKey("default", "backup-x")).orElseThrow().version());
+  }
+
+  @Test
+  void aLaterListingKeepsTheVersionWhileTheSpecIsTheSame() {
+    cache.listed("*", listing(100, job("backup-db", 90, 95, false)));
+    cache.versions(List.of(new JobStore.JobVersion(BACKUP, 3, 95)));
+
+    cache.listed("*", listing(200, job("backup-db", 90, 150, false))); // its status changed
+    assertEquals(3, known(BACKUP).orElseThrow().version());
+    assertEquals(150, known(BACKUP).orElseThrow().modifyIndex());
+
+    cache.listed("*", listing(300, job("backup-db", 250, 250, false))); // registered again
+    assertEquals(-1, known(BACKUP).orElseThrow().version());
+  }
+
+  // --- runs ----------------------------------------------------------------------------------------
+
+  private static NomadJob run(String id, String parent, long index) {
+    return NomadJobBuilder.job(id).parent(Optional.of(parent)).status("pending").indexes(index, index)
+        .complete(false).build();
+  }
+
+  @Test
+  void knowsTheRunsOfAJobFromListingsAndEvents() {
+    cache.listed("*", listing(100, job("backup-db", 90, 90, false), run("backup-db/periodic-1", "backup-db", 95),
+        run("backup-db2/periodic-1", "backup-db2", 96), run("backup-db/periodic-1/x", "backup-db/periodic-1", 97)));
+    cache.observed(run("backup-db/periodic-2", "backup-db", 110));
+
+    assertEquals(List.of("backup-db/periodic-1", "backup-db/periodic-2"),
+        cache.children(BACKUP).orElseThrow().stream().map(NomadJob::id).sorted().toList(),
+        "not another job's, nor a run's run");
+  }
+
+  @Test
+  void aPurgedRunIsNoLongerOne() {
+    cache.listed("*", listing(100, run("backup-db/periodic-1", "backup-db", 95)));
+    cache.purged(new JobKey("default", "backup-db/periodic-1"), 120);
+    assertEquals(List.of(), cache.children(BACKUP).orElseThrow());
+    cache.listed("*", listing(130));
+    assertEquals(List.of(), cache.children(BACKUP).orElseThrow());
+  }
+
+  @Test
+  void cannotTellTheRunsOfAJobBeforeAListingOrWhenOneOfThemIsUnknown() {
+    assertEquals(Optional.empty(), cache.children(BACKUP));
+    cache.listed("*", listing(100, run("backup-db/periodic-1", "backup-db", 95)));
+    cache.invalidate(new JobKey("default", "backup-db/periodic-1"), 110); // its status changed
+    assertEquals(Optional.empty(), cache.children(BACKUP));
+    cache.read(new JobKey("default", "backup-db/periodic-1"),
+        Optional.of(run("backup-db/periodic-1", "backup-db", 110)), 110);
+    assertEquals(1, cache.children(BACKUP).orElseThrow().size());
+  }
 }

@@ -46,6 +46,7 @@ public final class FakeNomad implements JobSource, JobStore {
   public static final String PURGE = "purge";
   public static final String FORCE = "force";
   public static final String CHILDREN = "children";
+  public static final String VERSIONS = "versions";
   public static final String LIST = "list";
   public static final String OPEN = "open";
   public static final String ANNOUNCED = "announced";
@@ -54,6 +55,8 @@ public final class FakeNomad implements JobSource, JobStore {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern JOB_NAME = Pattern.compile("job\\s+\"([^\"]*)\"");
   private static final Pattern TYPE = Pattern.compile("\\btype\\s*=\\s*\"([^\"]*)\"");
+  /** The one filter form {@link #versions} understands: {@code Meta["key"] == "value"}. */
+  private static final Pattern META_FILTER = Pattern.compile("Meta\\[\"([^\"]*)\"\\] == \"([^\"]*)\"");
   private static final Pattern CRONS = Pattern.compile("\\bcrons\\s*=\\s*\\[\\s*\"([^\"]*)\"");
   /** How long {@link #openJobEvents} waits for a scripted connection before it is refused. */
   private static final Duration CONNECT_WAIT = Duration.ofMillis(200);
@@ -82,6 +85,7 @@ public final class FakeNomad implements JobSource, JobStore {
   private final BlockingQueue<Answer<Namespaces>> namespaceAnswers = new LinkedBlockingQueue<>();
   private volatile List<String> validationProblems = List.of();
   private volatile Optional<String> region = Optional.of("global");
+  private volatile boolean versionListing = true;
   private volatile Hook<String> beforeList = ns -> {};
   private volatile java.util.function.LongConsumer onAnnounced = index -> {};
   private volatile Namespaces lastNamespaces;
@@ -176,6 +180,11 @@ public final class FakeNomad implements JobSource, JobStore {
   /** What {@link #validateJob} says from now on. */
   public void validationProblems(List<String> problems) {
     this.validationProblems = List.copyOf(problems);
+  }
+
+  /** Whether {@link #versions} is answered (true) or Nomad has no such listing, as before 1.8. */
+  public void versionListing(boolean answered) {
+    this.versionListing = answered;
   }
 
   public void region(Optional<String> region) {
@@ -320,6 +329,28 @@ public final class FakeNomad implements JobSource, JobStore {
       }
     }
     return out;
+  }
+
+  @Override
+  public synchronized Optional<List<JobVersion>> versions(String namespace, String filter) throws IOException {
+    record(VERSIONS, namespace);
+    if (!versionListing) {
+      return Optional.empty();
+    }
+    Matcher m = META_FILTER.matcher(filter);
+    if (!m.matches()) {
+      throw new IllegalArgumentException("FakeNomad cannot filter by " + filter);
+    }
+    List<JobVersion> out = new ArrayList<>();
+    for (Map.Entry<JobKey, ObjectNode> e : jobs.entrySet()) {
+      ObjectNode job = e.getValue();
+      if ((namespace.equals("*") || e.getKey().namespace().equals(namespace))
+          && job.path("ParentID").asText("").isEmpty()
+          && m.group(2).equals(job.path("Meta").path(m.group(1)).asText(null))) {
+        out.add(new JobVersion(e.getKey(), job.path("Version").asLong(), job.path("ModifyIndex").asLong()));
+      }
+    }
+    return Optional.of(out);
   }
 
   @Override
