@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
@@ -60,6 +61,11 @@ public final class StatusBook {
   private final Map<JobKey, Entry> entries = new ConcurrentHashMap<>();
   /** True once this term's load has listed and read what Nomad holds: a job not seen then has nothing stored. */
   private volatile boolean loaded;
+  /** The digest's chunks by namespace, as stored. */
+  private final Map<String, List<Variable>> digestChunks = new HashMap<>();
+  private final Object flushing = new Object();
+  /** The namespaces where a status changed since the digest was last brought in line. */
+  private final Set<String> digestBehind = ConcurrentHashMap.newKeySet();
 
   /**
    * @param dryRun keep statuses in memory only
@@ -75,28 +81,59 @@ public final class StatusBook {
 
   /**
    * Reads what Nomad holds, at the start of each leadership term, in the background: one listing
-   * (its pages), then one read per status whose modify index differs from the one known here (all
-   * of them after a process start, none when nothing changed since the last term). A job protected
-   * while the load runs gets what Nomad holds under what was learned since, written only if that
-   * differs.
+   * (its pages), the digest's few Variables ({@link StatusDigest}), and one read per status that
+   * neither this process nor the digest knows at its listed modify index (none when the digest is
+   * up to date). A job protected while the load runs gets what Nomad holds under what was learned
+   * since, written only if that differs.
    */
   public void load() throws IOException {
     loaded = false;
+    long started = System.nanoTime();
     Map<JobKey, Entry> before = Map.copyOf(entries);
     Map<String, JobKey> byPath = new HashMap<>();
     before.keySet().forEach(k -> byPath.put(k.namespace() + ":" + path(k.jobId()), k));
     Set<JobKey> listed = new HashSet<>();
     int reads = 0;
+    int digested = 0;
     List<Variable> all = vars.list("*", PREFIX);
+    Map<String, StatusDigest.Packed> packed = new HashMap<>();
+    Map<String, List<Variable>> chunks = new HashMap<>();
     for (Variable meta : all) {
+      if (!StatusDigest.isDigest(meta.path())) {
+        continue;
+      }
+      Optional<Variable> chunk = vars.read(meta.namespace(), meta.path());
+      if (chunk.isEmpty()) {
+        continue;
+      }
+      chunks.computeIfAbsent(meta.namespace(), ns -> new ArrayList<>()).add(chunk.get());
+      StatusDigest.decode(chunk.get().items()).ifPresentOrElse(
+          list -> list.forEach(p -> packed.put(meta.namespace() + ":" + p.path(), p)),
+          () -> log.warn("Skipped variable {} in {}: not a status digest", meta.path(), meta.namespace()));
+    }
+    synchronized (this) {
+      digestChunks.clear();
+      digestChunks.putAll(chunks);
+    }
+    for (Variable meta : all) {
+      if (StatusDigest.isDigest(meta.path())) {
+        continue;
+      }
       JobKey known = byPath.get(meta.namespace() + ":" + meta.path());
       Entry was = known == null ? null : before.get(known);
       if (was != null && was.known() && was.modifyIndex() == meta.modifyIndex()) {
         listed.add(known); // unchanged since this process read or wrote it
         continue;
       }
-      reads++;
-      Optional<Variable> v = vars.read(meta.namespace(), meta.path());
+      StatusDigest.Packed p = packed.get(meta.namespace() + ":" + meta.path());
+      Optional<Variable> v;
+      if (p != null && p.modifyIndex() == meta.modifyIndex()) {
+        digested++;
+        v = Optional.of(new Variable(meta.namespace(), meta.path(), p.items(), p.modifyIndex()));
+      } else {
+        reads++;
+        v = vars.read(meta.namespace(), meta.path());
+      }
       Optional<BackupStatus> status = v.flatMap(found -> BackupStatus.fromItems(found.items()));
       if (status.isEmpty()) {
         if (v.isPresent()) {
@@ -125,13 +162,112 @@ public final class StatusBook {
       });
       loaded = true;
     }
-    log.info("Backup statuses loaded: {} stored, {} read", all.size(), reads);
+    // compared with what it holds at the next flush; written only where it differs
+    entries.keySet().forEach(k -> digestBehind.add(k.namespace()));
+    digestBehind.addAll(chunks.keySet());
+    log.info("Backup statuses loaded in {} ms: {} from the digest ({} variables), {} read one by one",
+        (System.nanoTime() - started) / 1_000_000, digested, chunks.values().stream().mapToInt(List::size).sum(),
+        reads);
+  }
+
+  /**
+   * Brings the digest in line with the statuses known here, namespace by namespace: writes only the
+   * chunks whose content changed and removes the ones no longer needed. Called now and then while
+   * leading, and as a term ends; the statuses themselves are written as they change, so a digest
+   * that is behind costs a later start reads, never a wrong status.
+   */
+  public void flushDigest() throws IOException {
+    synchronized (flushing) { // one flush at a time; statuses change meanwhile
+      flushBehind();
+    }
+  }
+
+  private void flushBehind() throws IOException {
+    if (dryRun || !loaded || digestBehind.isEmpty()) {
+      return;
+    }
+    Set<String> behind = new HashSet<>(digestBehind);
+    digestBehind.removeAll(behind); // a change from now on marks its namespace again
+    Map<String, List<StatusDigest.Packed>> byNamespace = new TreeMap<>();
+    Map<String, List<Variable>> stored;
+    synchronized (this) {
+      entries.forEach((key, e) -> {
+        if (e.modifyIndex() > 0 && behind.contains(key.namespace())) {
+          byNamespace.computeIfAbsent(key.namespace(), ns -> new ArrayList<>())
+              .add(new StatusDigest.Packed(path(key.jobId()), e.modifyIndex(), e.stored()));
+        }
+      });
+      stored = new HashMap<>(digestChunks);
+    }
+    behind.forEach(ns -> byNamespace.putIfAbsent(ns, List.of()));
+    int written = 0;
+    int removed = 0;
+    for (Map.Entry<String, List<StatusDigest.Packed>> ns : byNamespace.entrySet()) {
+      try {
+        Flushed done = flush(ns.getKey(), ns.getValue(), stored.getOrDefault(ns.getKey(), List.of()));
+        written += done.written();
+        removed += done.removed();
+      } catch (IOException | RuntimeException e) {
+        digestBehind.add(ns.getKey()); // tried again at the next flush
+        throw e;
+      }
+    }
+    if (written + removed > 0) {
+      log.debug("Status digest: {} variables written, {} removed", written, removed);
+    }
+  }
+
+  /** How many digest variables one flush wrote and removed. */
+  private record Flushed(int written, int removed) {}
+
+  /** Brings {@code namespace}'s chunks ({@code stored}) in line with {@code statuses}. */
+  private Flushed flush(String namespace, List<StatusDigest.Packed> statuses, List<Variable> stored) throws IOException {
+    Map<String, Variable> was = new HashMap<>();
+    stored.forEach(v -> was.put(v.path(), v));
+    List<Map<String, String>> chunks = StatusDigest.encode(statuses);
+    List<Variable> now = new ArrayList<>();
+    int written = 0;
+    for (int n = 0; n < chunks.size(); n++) {
+      String path = StatusDigest.chunkPath(n);
+      Variable old = was.remove(path);
+      if (old != null && old.items().equals(chunks.get(n))) {
+        now.add(old);
+        continue;
+      }
+      long index;
+      try {
+        index = vars.write(namespace, path, chunks.get(n), old == null ? 0 : old.modifyIndex());
+      } catch (NomadApiException e) {
+        if (e.status() != 409) {
+          throw e;
+        }
+        // written by a former leader: a cache, so the leader's replaces it
+        long current = vars.read(namespace, path).map(Variable::modifyIndex).orElse(0L);
+        index = vars.write(namespace, path, chunks.get(n), current);
+      }
+      written++;
+      now.add(new Variable(namespace, path, chunks.get(n), index));
+    }
+    for (Variable extra : was.values()) {
+      vars.delete(namespace, extra.path());
+    }
+    synchronized (this) {
+      if (now.isEmpty()) {
+        digestChunks.remove(namespace);
+      } else {
+        digestChunks.put(namespace, now);
+      }
+    }
+    return new Flushed(written, was.size());
   }
 
   /** Every status stored in Nomad, read without an operator (the {@code status} command). */
   public static List<BackupStatus> readAll(VariableStore vars) throws IOException {
     List<BackupStatus> all = new ArrayList<>();
     for (Variable listed : vars.list("*", PREFIX)) {
+      if (StatusDigest.isDigest(listed.path())) {
+        continue;
+      }
       Optional<Variable> v = vars.read(listed.namespace(), listed.path());
       if (v.isEmpty()) {
         continue; // removed between the list and the read
@@ -294,6 +430,7 @@ public final class StatusBook {
     Entry e = entries.remove(source);
     if (e != null && !dryRun) {
       vars.delete(source.namespace(), path(source.jobId()));
+      digestBehind.add(source.namespace());
     }
   }
 
@@ -328,6 +465,7 @@ public final class StatusBook {
           ? current : vars.write(source.namespace(), path, items, current);
     }
     entries.put(source, new Entry(status, items, index));
+    digestBehind.add(source.namespace());
   }
 
   private static void logRun(String backupJob, JobKey source, Run run) {

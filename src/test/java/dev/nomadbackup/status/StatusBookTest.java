@@ -220,4 +220,74 @@ class StatusBookTest {
     assertEquals("backup-db/periodic-2", stored.lastRun().orElseThrow().id());
     assertEquals(stored, book.get(DB).orElseThrow());
   }
+
+  @Test
+  void aStartWithAnUpToDateDigestReadsItAndNoStatusAndWritesNothing() throws Exception {
+    book.load();
+    for (int i = 0; i < 50; i++) {
+      JobKey job = new JobKey(i % 2 == 0 ? "team-a" : "team-b", "db-" + i);
+      book.protect(job, "backup-db-" + i, "@daily", Optional.of("UTC"), false);
+      book.record(job, run("backup-db-" + i + "/periodic-1", i % 3 == 0 ? RunOutcome.FAILED : RunOutcome.SUCCEEDED));
+    }
+    int before = vars.writes.size();
+    book.flushDigest();
+    assertEquals(before + 2, vars.writes.size(), "one chunk per namespace");
+    book.flushDigest();
+    assertEquals(before + 2, vars.writes.size(), "nothing changed, nothing written");
+
+    vars.reads.clear();
+    StatusBook next = new StatusBook(vars, Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC), false, Runnable::run);
+    next.load();
+    assertEquals(2, vars.reads.size(), "the two chunks, no status: " + vars.reads);
+    assertEquals(book.all(), next.all());
+    next.flushDigest();
+    assertEquals(before + 2, vars.writes.size());
+  }
+
+  @Test
+  void aStatusWrittenAfterTheDigestIsReadOnItsOwnAndTheDigestCatchesUp() throws Exception {
+    book.load();
+    JobKey web = new JobKey("team-a", "web");
+    book.protect(DB, "backup-db", "@daily", Optional.of("UTC"), false);
+    book.protect(web, "backup-web", "@daily", Optional.of("UTC"), false);
+    book.flushDigest();
+    book.record(web, run("backup-web/periodic-1", RunOutcome.FAILED)); // the digest is behind now
+
+    vars.reads.clear();
+    StatusBook next = new StatusBook(vars, Clock.fixed(T0.plusSeconds(3600), ZoneOffset.UTC), false, Runnable::run);
+    next.load();
+    assertEquals(List.of(StatusDigest.chunkPath(0), StatusBook.path("web")), vars.reads);
+    assertEquals(1, next.get(web).orElseThrow().consecutiveFailures(), "never what the digest says of an older write");
+    int writes = vars.writes.size();
+    next.flushDigest();
+    assertEquals(writes + 1, vars.writes.size());
+
+    vars.reads.clear();
+    StatusBook third = new StatusBook(vars, Clock.fixed(T0.plusSeconds(7200), ZoneOffset.UTC), false, Runnable::run);
+    third.load();
+    assertEquals(List.of(StatusDigest.chunkPath(0)), vars.reads);
+    assertEquals(next.all(), third.all());
+    assertEquals(2, StatusBook.readAll(vars).size(), "the status command reads statuses, not the digest");
+  }
+
+  @Test
+  void aDigestChunkStaysUnderNomadsLimitAndReadsBackAsWritten() {
+    List<StatusDigest.Packed> all = new ArrayList<>();
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 3000; i++) {
+      Map<String, String> items = new HashMap<>(BackupStatus.protect("team-a", "job-" + i, "backup-job-" + i,
+          "@daily", "UTC", false, T0).items());
+      items.put("last_run_reason", Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()));
+      all.add(new StatusDigest.Packed(StatusBook.path("job-" + i), 100 + i, items));
+    }
+    List<Map<String, String>> chunks = StatusDigest.encode(all);
+    List<StatusDigest.Packed> back = new ArrayList<>();
+    for (Map<String, String> chunk : chunks) {
+      int size = chunk.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+      assertTrue(size <= StatusDigest.MAX_BYTES, "chunk of " + size + " bytes");
+      back.addAll(StatusDigest.decode(chunk).orElseThrow());
+    }
+    assertTrue(chunks.size() > 1 && chunks.size() < 30, chunks.size() + " chunks");
+    assertEquals(all.stream().sorted((a, b) -> a.path().compareTo(b.path())).toList(), back);
+  }
 }
