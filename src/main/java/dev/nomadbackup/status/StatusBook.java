@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * in a way that matters later: the schedule, a suspension, a run that finished or cannot be
  * placed; a run that merely starts is known here and not written, so a run costs one write. A
  * newly protected job's first write happens in the background; a template change or a restart
- * that leaves what a status holds as it was writes nothing.
+ * that leaves what a status holds as it was writes nothing. A term starts from the {@link
+ * StatusDigest} and reads one by one only the statuses written since it was brought in line.
  */
 public final class StatusBook {
   private static final Logger log = LoggerFactory.getLogger(StatusBook.class);
