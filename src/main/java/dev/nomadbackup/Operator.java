@@ -33,6 +33,8 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -55,6 +57,9 @@ public final class Operator implements AutoCloseable {
   private final Optional<HealthServer> health;
   private final StatusBook book;
   private final ScheduledExecutorService runs;
+  /** How often the status digest is brought in line while leading (only what changed is written). */
+  private static final Duration DIGEST_EVERY = Duration.ofSeconds(30);
+  private volatile ScheduledFuture<?> digest;
   private volatile Controller controller;
   private final Object leadership = new Object();
   /** What the operator waits for before it competes for the lock; null once it does. */
@@ -93,6 +98,8 @@ public final class Operator implements AutoCloseable {
                 Failures.describe(e));
           }
         });
+        digest = runs.scheduleWithFixedDelay(Operator.this::flushDigest, DIGEST_EVERY.toSeconds(),
+            DIGEST_EVERY.toSeconds(), TimeUnit.SECONDS);
         JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
         Fence fence = config.dryRun() ? Fence.NONE : lease.fence();
         Controller c = new Controller(nomad, jobs, config,
@@ -117,6 +124,10 @@ public final class Operator implements AutoCloseable {
         metrics.leading(false);
         Controller c = controller;
         controller = null;
+        ScheduledFuture<?> d = digest;
+        if (d != null) {
+          d.cancel(false);
+        }
         if (c != null) {
           c.close();
           log.info("Operator standing by");
@@ -312,6 +323,14 @@ public final class Operator implements AutoCloseable {
     return c.awaitIdle(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
   }
 
+  private void flushDigest() {
+    try {
+      book.flushDigest();
+    } catch (IOException | RuntimeException e) {
+      log.debug("Cannot write the status digest: {}", Failures.describe(e));
+    }
+  }
+
   /** Every protected job's backup status, as this operator knows it. */
   public StatusBook statuses() {
     return book;
@@ -328,6 +347,7 @@ public final class Operator implements AutoCloseable {
 
   @Override
   public void close() {
+    flushDigest(); // while the lease holds (a term's end fences its writes): the next leader starts from it
     election.stop();
     try {
       if (electionThread.isAlive()) {

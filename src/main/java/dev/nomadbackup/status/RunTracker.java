@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Follows the runs of the backup jobs the operator owns. The event stream already wakes the
- * reconciler for every change of a run's job (launched, running, dead); for each, the tracker
- * reads the run's allocations and records what they say. One thing has no event of its own: a
- * run that Nomad cannot place stays {@code pending} while its evaluation is blocked, so a run
- * still pending is looked at once more a little later, and then it is {@code not placed}.
+ * reconciler for every change of a run's job (launched, running, dead); the job's status tells a
+ * run that waits or runs, and for a run that ended the tracker reads its allocations (and a failed
+ * task's stderr) and records what they say. One thing has no event of its own: a run that Nomad
+ * cannot place stays {@code pending} while its evaluation is blocked, so a run still pending is
+ * looked at again a little later (its allocations, its evaluations), and then it is {@code not
+ * placed}.
  */
 public final class RunTracker implements RunLedger {
   private static final Logger log = LoggerFactory.getLogger(RunTracker.class);
@@ -59,23 +61,45 @@ public final class RunTracker implements RunLedger {
 
   /**
    * Looks at run {@code run} of {@code source}'s backup job, whose job status Nomad reports as
-   * {@code jobStatus} ({@code pending}, {@code running}, {@code dead}).
+   * {@code jobStatus} ({@code pending}, {@code running}, {@code dead}). The job status is all a
+   * periodic run's start needs (its ID carries its launch): only a run that ended, or one still
+   * pending when looked at again, costs a read of its allocations.
    */
   @Override
   public void observe(JobKey source, JobKey run, String jobStatus) throws IOException {
     if (book.knowsFinished(source, run.jobId())) {
       return;
     }
-    Run now = read(run, jobStatus);
+    Optional<Instant> launch = periodicLaunch(run);
+    Optional<Run> known = book.lastRun(source).filter(r -> r.id().equals(run.jobId()));
+    Run now;
+    if (launch.isPresent() && "running".equals(jobStatus)) {
+      now = new Run(run.jobId(), launch.get(), Optional.empty(), RunOutcome.RUNNING, "", Optional.empty());
+    } else if (launch.isPresent() && "pending".equals(jobStatus)) {
+      if (known.filter(r -> r.outcome() == RunOutcome.NOT_PLACED).isPresent()) {
+        return; // still waiting for a node, as recorded; placing it is an event of its own
+      }
+      now = new Run(run.jobId(), launch.get(), Optional.empty(), RunOutcome.PENDING, "", Optional.empty());
+    } else {
+      now = read(run, jobStatus);
+    }
     book.record(source, now);
     if (now.outcome() == RunOutcome.PENDING && rechecking.add(run)) {
       later.schedule(() -> recheck(source, run), PENDING_RECHECK_SECONDS, TimeUnit.SECONDS);
     }
   }
 
+  /**
+   * A run still pending a while after it was seen so: placed slowly, or not at all (a blocked
+   * evaluation). Looked at once; what happens to it later is an event.
+   */
   private void recheck(JobKey source, JobKey run) {
     try {
-      observe(source, run, "pending");
+      boolean stillPending = book.lastRun(source)
+          .filter(r -> r.id().equals(run.jobId()) && r.outcome() == RunOutcome.PENDING).isPresent();
+      if (stillPending) {
+        book.record(source, read(run, "pending"));
+      }
     } catch (IOException | RuntimeException e) {
       log.debug("Cannot look at {} again: {}", run, Failures.describe(e));
     } finally {
@@ -165,11 +189,13 @@ public final class RunTracker implements RunLedger {
 
   /** A periodic run's ID carries its launch time; any other run launched with its first allocation. */
   private static Instant launch(JobKey run, List<Allocation> allocations) {
+    return periodicLaunch(run)
+        .orElseGet(() -> allocations.stream().map(Allocation::created).min(Instant::compareTo).orElse(Instant.EPOCH));
+  }
+
+  private static Optional<Instant> periodicLaunch(JobKey run) {
     Matcher m = PERIODIC.matcher(run.jobId());
-    if (m.matches()) {
-      return Instant.ofEpochSecond(Long.parseLong(m.group(1)));
-    }
-    return allocations.stream().map(Allocation::created).min(Instant::compareTo).orElse(Instant.EPOCH);
+    return m.matches() ? Optional.of(Instant.ofEpochSecond(Long.parseLong(m.group(1)))) : Optional.empty();
   }
 
   private static String shorten(String reason) {

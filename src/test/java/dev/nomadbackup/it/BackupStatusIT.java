@@ -82,6 +82,9 @@ class BackupStatusIT {
       JsonNode stored = variable(nomad, id);
       assertEquals("succeeded", stored.path("Items").path("last_run_outcome").asText(), stored.toString());
       assertEquals(first.id(), stored.path("Items").path("last_run_id").asText());
+      JsonNode digest = nomad.send("GET", "/v1/vars?namespace=default&prefix="
+          + URLEncoder.encode("nomad-backup-operator/status/~digest/", StandardCharsets.UTF_8), null);
+      assertTrue(digest.size() >= 1, "the operator left a digest of the statuses as it stopped: " + digest);
 
       // Nomad forgets the run: its evidence is gone, the status is not
       nomad.send("PUT", "/v1/system/gc", null);
@@ -94,6 +97,9 @@ class BackupStatusIT {
         assertEquals(Optional.of(first.id()), status.lastRun().map(Run::id));
         assertEquals(RunOutcome.SUCCEEDED, status.lastRun().get().outcome());
         assertEquals(1, status.succeeded(), "not counted again");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertTrue(again.log.contains("read one by one"), "the load is done"));
+        assertTrue(again.log.contains(", 0 read one by one"), "every status came from the digest");
         assertTrue(again.idle(Duration.ofSeconds(10)));
         assertEquals(0, again.log.count("Backup run succeeded: backup-" + id), "not logged again");
         assertEquals(stored.path("ModifyIndex").asLong(), variable(nomad, id).path("ModifyIndex").asLong(),
