@@ -129,6 +129,11 @@ public final class BackupReconciler implements Reconciler {
    * #removeRuns}; this catches the one launched just before the write, whose news came after it).
    */
   private Outcome run(JobKey key, NomadJob child) throws IOException {
+    return run(key, child, false);
+  }
+
+  /** @param read true when {@code child} was just read; a run is removed only on what a read says */
+  private Outcome run(JobKey key, NomadJob child, boolean read) throws IOException {
     if (!Ownership.managed(child)) {
       log.info("    Skipped: {} is a child of {}", key, child.parentId().get());
       return Outcome.SKIPPED;
@@ -140,7 +145,7 @@ public final class BackupReconciler implements Reconciler {
       if (source.isPresent() && Ownership.owns(parentJob.get(), source.get())
           && parent.equals(Role.BACKUP.of(source.get()))) {
         if ("pending".equals(child.status()) && parentJob.get().jobModifyIndex() > child.jobModifyIndex()) {
-          return removeStaleRun(key, parent);
+          return read ? removeStaleRun(key, parent) : again(key);
         }
         runs.observe(source.get(), key, child.status());
       }
@@ -151,6 +156,9 @@ public final class BackupReconciler implements Reconciler {
       log.debug("    Left running: {} ({} is gone; removed once it ends)", key, parent);
       return Outcome.SKIPPED;
     }
+    if (!read) {
+      return again(key);
+    }
     if (dryRun) {
       log.info("    Dry run: would remove {} ({} is gone)", key, parent);
       return Outcome.REMOVED;
@@ -158,6 +166,15 @@ public final class BackupReconciler implements Reconciler {
     nomad.purgeJob(key);
     log.info("    Removed leftover run: {} ({} is gone)", key, parent);
     return Outcome.REMOVED;
+  }
+
+  /** The run {@code key} once more, as Nomad has it now. */
+  private Outcome again(JobKey key) throws IOException {
+    Optional<NomadJob> now = read(key);
+    if (now.isEmpty() || now.get().parentId().isEmpty()) {
+      return Outcome.ABSENT;
+    }
+    return run(key, now.get(), true);
   }
 
   private Outcome removeStaleRun(JobKey key, JobKey parent) throws IOException {
@@ -172,14 +189,17 @@ public final class BackupReconciler implements Reconciler {
 
   /** The source job, from the cache when a listing's stub or an event tells enough. */
   private Optional<NomadJob> source(JobKey key) throws IOException {
+    JobCache.Lookup known = jobs.lookup(key);
     if (cacheable(key)) {
-      JobCache.Lookup known = jobs.lookup(key);
       if (known instanceof JobCache.Lookup.Absent) {
         return Optional.empty();
       }
       if (known instanceof JobCache.Lookup.Present present && enough(present.job())) {
         return Optional.of(present.job());
       }
+    } else if (known instanceof JobCache.Lookup.Present present && present.job().parentId().isPresent()) {
+      // a run, as its latest event told it: recording its status needs no read; removing it does
+      return Optional.of(present.job());
     }
     return read(key);
   }

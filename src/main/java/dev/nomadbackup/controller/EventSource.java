@@ -206,7 +206,8 @@ final class EventSource implements Runnable {
     for (JobEvent event : batch.events()) {
       try {
         telemetry.eventReceived(event.type());
-        if ("JobRegistered".equals(event.type()) && event.job().isPresent()) {
+        if (event.job().isPresent()
+            && ("JobRegistered".equals(event.type()) || runStatus(event))) {
           jobs.observed(event.job().get());
         } else {
           jobs.invalidate(event.key(), event.index()); // stopped or purged: only a read tells which
@@ -225,6 +226,12 @@ final class EventSource implements Runnable {
       }
     }
     return batch.index();
+  }
+
+  /** A run's status changed: the event carries the run as it is now. */
+  private static boolean runStatus(JobEvent event) {
+    return !EventStreamParser.KEPT_TYPES.contains(event.type())
+        && event.job().filter(job -> job.parentId().isPresent()).isPresent();
   }
 
   private String label() {

@@ -660,6 +660,34 @@ final class BackupReconcilerTest {
   }
 
   @Test
+  void aRunAsItsEventToldItIsRecordedWithoutARead() throws IOException {
+    nomad.put(source(optIn()));
+    cache.listed("*", nomad.listJobs("*"));
+    reconciler.reconcile(SOURCE);
+    JobKey child = new JobKey("default", "backup-app/periodic-1");
+    nomad.put(run(child.jobId(), "backup-app", "running", true));
+    cache.observed(NomadJob.fromJson(nomad.stored(child).orElseThrow())); // its status event
+    int reads = nomad.calls(READ).size();
+
+    assertEquals(Outcome.SKIPPED, reconciler.reconcile(child));
+
+    assertEquals(reads, nomad.calls(READ).size(), "the event told the run's status");
+  }
+
+  @Test
+  void aLeftoverRunIsRemovedOnlyOnWhatAReadSays() throws IOException {
+    JobKey child = new JobKey("default", "backup-app/periodic-1");
+    nomad.put(run(child.jobId(), "backup-app", "pending", true));
+    cache.listed("*", nomad.listJobs("*")); // pending then; its parent is gone
+    nomad.update(child, job -> ((ObjectNode) job).put("Status", "running")); // started since
+
+    assertEquals(Outcome.SKIPPED, reconciler.reconcile(child));
+
+    assertEquals(List.of(child.jobId()), nomad.calls(READ));
+    assertEquals(List.of(), nomad.calls(PURGE), "a run that is running now is left");
+  }
+
+  @Test
   void leavesAnOrphanedRunThatIsNotOurs() throws IOException {
     JobKey child = new JobKey("default", "backup-app/periodic-1");
     nomad.put(run(child.jobId(), "backup-app", "pending", false));
