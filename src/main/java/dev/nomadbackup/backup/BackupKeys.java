@@ -36,8 +36,8 @@ public final class BackupKeys implements KeyMapper {
   /**
    * The job the event names. For one of the operator's jobs that was stopped, purged or changed by
    * someone else, its source instead: the job is put back while the source still asks for it, and is
-   * not looked for again as if it were a source. The events of the operator's own writes name the
-   * job itself, which is skipped.
+   * not looked for again as if it were a source. The events of the operator's own writes wake
+   * nothing.
    */
   @Override
   public List<JobKey> forEvent(JobEvent event) {
@@ -51,6 +51,9 @@ public final class BackupKeys implements KeyMapper {
             .filter(job -> job.parentId().isEmpty())
             .filter(job -> !"JobRegistered".equals(event.type()) || job.stopped() || Ownership.changedByOthers(job))
             .flatMap(Ownership::sourceOf);
+    if (source.isEmpty() && event.job().filter(job -> job.parentId().isEmpty() && Ownership.managed(job)).isPresent()) {
+      return List.of(); // the operator's own write: nothing to look at again
+    }
     return List.of(source.orElse(event.key()));
   }
 }

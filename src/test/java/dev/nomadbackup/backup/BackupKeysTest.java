@@ -48,10 +48,10 @@ class BackupKeysTest {
   }
 
   @Test
-  void ourOwnRegistrationOfABackupWakesOnlyItself() {
+  void ourOwnRegistrationOfABackupWakesNothing() {
     JobEvent registered = new JobEvent("JobRegistered", new JobKey("team-a", "backup-db"), 9,
         Optional.of(job("backup-db", Optional.empty(), false, OURS)));
-    assertEquals(List.of(new JobKey("team-a", "backup-db")), keys.forEvent(registered));
+    assertEquals(List.of(), keys.forEvent(registered));
   }
 
   @Test
