@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * JSON string, so nothing in a value can change the structure. A shape is used only when Nomad gave
  * back every sentinel unchanged and only as a whole string value (not in a key, not inside a longer
  * string); a shape that does not parse with its sentinels, or where one is missing, changed or
- * merged, is parsed job by job. So is a value Nomad could change on its way through HCL: an empty
+ * merged, or that stands in a field Nomad may read ({@link #VERBATIM}), is parsed job by job. So is a value Nomad could change on its way through HCL: an empty
  * one (Nomad fills in defaults for empty strings) and one with a character from U+0300 on (HCL
  * normalizes strings to NFC); such a value is written into the shape as it is instead.
  *
@@ -48,6 +49,14 @@ public final class SpecCache {
   public static final int SHAPES = 256;
   /** Chars from here on may be changed by Unicode normalization; below, none is. */
   static final char FIRST_COMBINING = '\u0300';
+  /**
+   * Where in Nomad's JSON a value may be placed: fields that Nomad's parse (jobspec2, then the API's
+   * {@code Canonicalize}) copies as they are and never reads, so that no other field depends on
+   * them. Anywhere else a value could steer a default (an identity named {@code default} moves, a
+   * job's {@code Type} picks an update strategy): such a shape is parsed job by job.
+   */
+  static final Pattern VERBATIM = Pattern.compile("/(ID|Name|Datacenters/\\d+|Periodic/(Spec|Specs/\\d+)|Meta/[^/]+"
+      + "|TaskGroups/\\d+/(Meta/[^/]+|Volumes/[^/]+/Source|Tasks/\\d+/(Meta/[^/]+|Env/[^/]+|Config/.+)))");
   private static final Logger log = LoggerFactory.getLogger(SpecCache.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -173,7 +182,7 @@ public final class SpecCache {
     }
     Set<String> sentinels = new HashSet<>(skeleton.sentinels());
     Set<String> seen = new HashSet<>();
-    Optional<String> problem = check(parsed, sentinels, seen);
+    Optional<String> problem = check(parsed, "", sentinels, seen);
     if (problem.isEmpty() && !seen.equals(sentinels)) {
       problem = Optional.of((sentinels.size() - seen.size()) + " of its values are missing from Nomad's parse");
     }
@@ -186,14 +195,16 @@ public final class SpecCache {
     return new Shape(Optional.of(JSON.writeValueAsBytes(parsed)));
   }
 
-  /** Why the sentinels in {@code node} cannot be replaced by their values; notes those seen. */
-  private Optional<String> check(JsonNode node, Set<String> sentinels, Set<String> seen) {
+  /** Why the sentinels in {@code node}, at {@code path}, cannot be replaced by their values; notes those seen. */
+  private Optional<String> check(JsonNode node, String path, Set<String> sentinels, Set<String> seen) {
     if (node.isTextual()) {
       String text = node.textValue();
-      if (sentinels.contains(text)) {
+      if (sentinels.contains(text) && VERBATIM.matcher(path).matches()) {
         seen.add(text);
+      } else if (sentinels.contains(text)) {
+        return Optional.of("a value stands where Nomad may read it (" + path + ")");
       } else if (text.contains(nonce)) {
-        return Optional.of("a value ends up inside a longer string or changed");
+        return Optional.of("a value ends up inside a longer string or changed (" + path + ")");
       }
       return Optional.empty();
     }
@@ -201,16 +212,16 @@ public final class SpecCache {
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       if (field.getKey().contains(nonce)) {
-        return Optional.of("a value ends up as a key");
+        return Optional.of("a value ends up as a key (" + path + ")");
       }
-      Optional<String> problem = check(field.getValue(), sentinels, seen);
+      Optional<String> problem = check(field.getValue(), path + "/" + field.getKey(), sentinels, seen);
       if (problem.isPresent()) {
         return problem;
       }
     }
     if (node.isArray()) {
-      for (JsonNode element : node) {
-        Optional<String> problem = check(element, sentinels, seen);
+      for (int i = 0; i < node.size(); i++) {
+        Optional<String> problem = check(node.get(i), path + "/" + i, sentinels, seen);
         if (problem.isPresent()) {
           return problem;
         }
