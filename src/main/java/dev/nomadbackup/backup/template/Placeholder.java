@@ -15,7 +15,7 @@ record Placeholder(Expression expression, Context context, String written, Locat
   }
 
   /**
-   * A whole quoted value or list element goes through {@code skeleton}, which may write a sentinel
+   * A quoted value or a list element goes through {@code skeleton}, which may write a sentinel
    * in its place; a heredoc's value is always written as it is (HCL reads a heredoc's text as a
    * whole: its indentation, say, depends on every line).
    */
