@@ -3,6 +3,7 @@ package dev.nomadbackup;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nomadbackup.backup.BackupKeys;
 import dev.nomadbackup.backup.BackupReconciler;
+import dev.nomadbackup.backup.SpecCache;
 import dev.nomadbackup.backup.template.TemplateCatalog;
 import dev.nomadbackup.backup.template.TemplateException;
 import dev.nomadbackup.config.ConfigException;
@@ -104,7 +105,7 @@ public final class Operator implements AutoCloseable {
         Fence fence = config.dryRun() ? Fence.NONE : lease.fence();
         Controller c = new Controller(nomad, jobs, config,
             new BackupReconciler(new FencedJobStore(nomad, fence), templates, jobs, tracker, config.dryRun(),
-                config.restoreJobs()),
+                config.restoreJobs(), new SpecCache()),
             new BackupKeys(), metrics);
         metrics.leading(true);
         c.start();

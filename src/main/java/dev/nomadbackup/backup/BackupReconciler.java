@@ -40,6 +40,7 @@ public final class BackupReconciler implements Reconciler {
   private final RunLedger runs;
   private final boolean dryRun;
   private final boolean restoreJobs;
+  private final SpecCache specs;
 
   /**
    * @param runs told which jobs are protected and of every change to a run of their backup jobs
@@ -49,6 +50,13 @@ public final class BackupReconciler implements Reconciler {
    */
   public BackupReconciler(JobStore nomad, TemplateCatalog templates, JobCache jobs, RunLedger runs, boolean dryRun,
       boolean restoreJobs) {
+    this(nomad, templates, jobs, runs, dryRun, restoreJobs, SpecCache.off());
+  }
+
+  /** @param specs where a job's spec comes from: Nomad's parse of its shape, with its values placed */
+  public BackupReconciler(JobStore nomad, TemplateCatalog templates, JobCache jobs, RunLedger runs, boolean dryRun,
+      boolean restoreJobs, SpecCache specs) {
+    this.specs = specs;
     this.nomad = nomad;
     this.templates = templates;
     this.jobs = jobs;
@@ -404,7 +412,7 @@ public final class BackupReconciler implements Reconciler {
     }
     ObjectNode spec;
     try {
-      spec = nomad.parseJob(source.namespace(), hcl);
+      spec = specs.spec(nomad, source.namespace(), template, values, hcl);
     } catch (NomadApiException e) {
       if (e.status() == 400) {
         log.error("    {} for {} does not parse: {}", role.noun, source, NomadApiException.oneLine(e.body()));

@@ -55,4 +55,20 @@ public final class BackupTemplate {
     }
     return out.toString();
   }
+
+  /**
+   * Renders the template as {@link #render} does, except that every quoted value and list element
+   * for which {@code sentinel} answers is written as that answer instead: the text Nomad parses once
+   * for every job whose rendering differs only in those values. See {@link Skeleton}.
+   *
+   * @throws TemplateException where {@link #render} would
+   */
+  public Skeleton skeleton(TemplateValues values, Skeleton.Sentinels sentinel) throws TemplateException {
+    StringBuilder out = new StringBuilder(sizeHint);
+    Skeleton.Builder skeleton = new Skeleton.Builder(sentinel);
+    for (Segment segment : segments) {
+      segment.appendSkeletonTo(out, values, skeleton);
+    }
+    return skeleton.build(out.toString());
+  }
 }

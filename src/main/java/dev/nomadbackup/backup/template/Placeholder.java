@@ -11,15 +11,31 @@ record Placeholder(Expression expression, Context context, String written, Locat
 
   @Override
   public void appendTo(StringBuilder out, TemplateValues values) throws TemplateException {
+    append(out, values, null);
+  }
+
+  /**
+   * A quoted value or a list element goes through {@code skeleton}, which may write a sentinel
+   * in its place; a heredoc's value is always written as it is (HCL reads a heredoc's text as a
+   * whole: its indentation, say, depends on every line).
+   */
+  @Override
+  public void appendSkeletonTo(StringBuilder out, TemplateValues values, Skeleton.Builder skeleton)
+      throws TemplateException {
+    append(out, values, skeleton);
+  }
+
+  private void append(StringBuilder out, TemplateValues values, Skeleton.Builder skeleton) throws TemplateException {
     int start = out.length();
     String value;
     if (context == Context.CODE) {
       value = String.join(", ", values.datacenters());
-      HclEscaper.appendList(out, values.datacenters());
+      HclEscaper.appendList(out, skeleton == null ? values.datacenters()
+          : values.datacenters().stream().map(skeleton::stand).toList());
     } else {
       value = resolve(values);
       if (context == Context.QUOTED) {
-        HclEscaper.appendQuoted(out, value);
+        HclEscaper.appendQuoted(out, skeleton == null ? value : skeleton.stand(value));
       } else if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
         throw failure(value, "holds a line break, which could end the heredoc");
       } else {

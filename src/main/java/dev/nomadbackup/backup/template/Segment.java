@@ -4,4 +4,10 @@ package dev.nomadbackup.backup.template;
 sealed interface Segment permits Literal, Placeholder, HeredocLineGuard {
 
   void appendTo(StringBuilder out, TemplateValues values) throws TemplateException;
+
+  /** As {@link #appendTo}, with the values {@code skeleton} takes written as its sentinels. */
+  default void appendSkeletonTo(StringBuilder out, TemplateValues values, Skeleton.Builder skeleton)
+      throws TemplateException {
+    appendTo(out, values);
+  }
 }

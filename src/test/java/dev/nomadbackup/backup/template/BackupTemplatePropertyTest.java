@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Renders thousands of random hostile values and checks with an independent HCL reader that
  * each one stays inside its string and decodes back to exactly itself.
  */
-class BackupTemplatePropertyTest {
+public class BackupTemplatePropertyTest {
 
   private static final int RUNS = 4000;
 
@@ -28,7 +28,7 @@ class BackupTemplatePropertyTest {
   private static final String PREFIX = "job \"x\" {\n  meta {\n    v = ";
   private static final String SUFFIX = "\n  }\n  w = \"done\"\n}\n";
 
-  static String randomValue(Random random) {
+  public static String randomValue(Random random) {
     StringBuilder value = new StringBuilder();
     int tokens = random.nextInt(12);
     for (int t = 0; t < tokens; t++) {
