@@ -14,6 +14,7 @@ import dev.nomadbackup.controller.Backoff;
 import dev.nomadbackup.controller.Controller;
 import dev.nomadbackup.controller.LeaderElection;
 import dev.nomadbackup.controller.Lease;
+import dev.nomadbackup.controller.Schedulers;
 import dev.nomadbackup.nomad.Failures;
 import dev.nomadbackup.nomad.Fence;
 import dev.nomadbackup.nomad.FencedJobStore;
@@ -31,7 +32,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -52,7 +52,7 @@ public final class Operator implements AutoCloseable {
   private final NomadLocks locks;
   private final OperatorMetrics metrics;
   private final LeaderElection election;
-  private final Thread electionThread;
+  private final Schedulers schedulers;
   private final LeaderElection.Listener term;
   private final boolean dryRun;
   private final Optional<HealthServer> health;
@@ -76,11 +76,9 @@ public final class Operator implements AutoCloseable {
     this.locks = locks;
     Clock clock = Clock.systemUTC();
     Lease lease = new Lease(config.lockTtl());
-    this.runs = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "runs");
-      t.setDaemon(true);
-      return t;
-    });
+    // one scheduler for time keeping and the lock; status work on a thread that ends when idle
+    this.schedulers = Schedulers.create();
+    this.runs = schedulers.background();
     // every write passes the lease's fence: a paused leader that resumes writes nothing
     this.book = new StatusBook(config.dryRun() ? nomad : new FencedVariableStore(nomad, lease.current()), clock,
         config.dryRun(), runs);
@@ -106,7 +104,7 @@ public final class Operator implements AutoCloseable {
         Controller c = new Controller(nomad, jobs, config,
             new BackupReconciler(new FencedJobStore(nomad, fence), templates, jobs, tracker, config.dryRun(),
                 config.restoreJobs(), new SpecCache()),
-            new BackupKeys(), metrics);
+            new BackupKeys(), metrics, schedulers);
         metrics.leading(true);
         c.start();
         synchronized (leadership) {
@@ -136,7 +134,7 @@ public final class Operator implements AutoCloseable {
       }
     };
     this.election = new LeaderElection(locks, nomadConfig.namespace(), config.lockPath(), lease, config.lockTtl(),
-        term);
+        term, schedulers.scheduler());
     Optional<HealthServer> server = Optional.empty();
     if (config.httpAddress().isPresent()) {
       server = Optional.of(HealthServer.start(config.httpAddress().get(), this::status, metrics.registry(),
@@ -144,8 +142,6 @@ public final class Operator implements AutoCloseable {
       log.info("Health and metrics on port {}", server.get().port());
     }
     this.health = server;
-    // A dry run previews without the lock: it must never keep the real operator from leading.
-    this.electionThread = dryRun ? new Thread(term::elected, "dry-run") : new Thread(election, "leader-election");
     this.waitingFor = "waiting for Nomad at " + nomadConfig.location();
   }
 
@@ -185,7 +181,12 @@ public final class Operator implements AutoCloseable {
       operator.waitingFor = "checking the backup templates";
       checkTemplates(nomad, templates, config);
       operator.waitingFor = null;
-      operator.electionThread.start();
+      if (operator.dryRun) {
+        // a dry run previews without the lock: it must never keep the real operator from leading
+        operator.schedulers.scheduler().execute(operator.term::elected);
+      } else {
+        operator.election.start();
+      }
       return operator;
     } catch (StartupException | RuntimeException e) {
       operator.close();
@@ -349,19 +350,12 @@ public final class Operator implements AutoCloseable {
   @Override
   public void close() {
     flushDigest(); // while the lease holds (a term's end fences its writes): the next leader starts from it
-    election.stop();
-    try {
-      if (electionThread.isAlive()) {
-        electionThread.join(Duration.ofSeconds(30).toMillis());
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    election.stop(Duration.ofSeconds(30));
     if (dryRun) {
       term.deposed();
     }
     health.ifPresent(HealthServer::close);
-    runs.shutdownNow();
+    schedulers.close();
     closeQuietly(locks);
     closeQuietly(nomad);
     log.info("Operator stopped");

@@ -16,9 +16,9 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -26,7 +26,9 @@ import org.slf4j.MDC;
 /**
  * The loop: sources (startup listing, event streams, periodic resync) put job keys on a work queue;
  * workers take them one at a time per key and hand them to the reconciler. A failing reconcile is
- * retried with backoff; an exception never ends a worker.
+ * retried with backoff; an exception never ends a worker. Workers are started as keys arrive, up to
+ * {@code OPERATOR_WORKERS}, and end after {@link Schedulers#IDLE} with nothing to do; the resync
+ * keeps time on the shared scheduler and lists on the background thread.
  */
 public final class Controller implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -45,8 +47,11 @@ public final class Controller implements AutoCloseable {
   private final JobSync sync;
   private final List<EventSource> sources = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
-  private final ScheduledExecutorService resync =
-      Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "resync"));
+  private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
+  private int workersStarted;
+  private final Schedulers schedulers;
+  private final AtomicBoolean resyncing = new AtomicBoolean();
+  private ScheduledFuture<?> resync;
   private final Duration streamReadTimeout;
   private final Telemetry telemetry;
   private final List<NamespaceWatch> watches = new ArrayList<>();
@@ -57,8 +62,8 @@ public final class Controller implements AutoCloseable {
    *     leader starts with an empty one
    */
   public Controller(JobSource nomad, JobCache jobs, OperatorConfig config, Reconciler reconciler, KeyMapper keys,
-      Telemetry telemetry) {
-    this(nomad, jobs, config, reconciler, keys, telemetry, STREAM_READ_TIMEOUT);
+      Telemetry telemetry, Schedulers schedulers) {
+    this(nomad, jobs, config, reconciler, keys, telemetry, schedulers, STREAM_READ_TIMEOUT);
   }
 
   Controller(
@@ -68,6 +73,7 @@ public final class Controller implements AutoCloseable {
       Reconciler reconciler,
       KeyMapper keys,
       Telemetry telemetry,
+      Schedulers schedulers,
       Duration streamReadTimeout) {
     this.nomad = nomad;
     this.jobs = jobs;
@@ -77,13 +83,12 @@ public final class Controller implements AutoCloseable {
     this.telemetry = telemetry;
     this.sync = new JobSync(nomad, jobs, keys, queue, telemetry);
     this.streamReadTimeout = streamReadTimeout;
+    this.schedulers = schedulers;
   }
 
-  /** Starts the workers, one event source per watched namespace, and the periodic resync. */
+  /** Starts one event source per watched namespace and the periodic resync; workers come with work. */
   public synchronized void start() {
-    for (int i = 0; i < config.workers(); i++) {
-      threads.add(start(new Thread(this::work, "worker-" + i)));
-    }
+    queue.startTakersOnDemand(config.workers(), this::startWorker);
     EventStreamParser parser = new EventStreamParser(new ObjectMapper());
     for (String namespace : config.namespaces()) {
       EventSource source =
@@ -99,7 +104,19 @@ public final class Controller implements AutoCloseable {
       }
     }
     long every = config.resyncInterval().toMillis();
-    resync.scheduleWithFixedDelay(this::resync, every, every, TimeUnit.MILLISECONDS);
+    // the scheduler only keeps time; the listing runs in the background, never two at once
+    resync = schedulers.scheduler().scheduleWithFixedDelay(() -> {
+      if (resyncing.compareAndSet(false, true)) {
+        schedulers.background().execute(this::resync);
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /** Called by the queue, with its lock held, when a key waits and no worker is free for it. */
+  private void startWorker() {
+    Thread t = new Thread(this::work, "worker-" + workersStarted++);
+    workers.add(t);
+    t.start();
   }
 
   /**
@@ -133,6 +150,14 @@ public final class Controller implements AutoCloseable {
   }
 
   private void resync() {
+    try {
+      resyncAll();
+    } finally {
+      resyncing.set(false);
+    }
+  }
+
+  private void resyncAll() {
     for (String namespace : config.namespaces()) {
       try {
         sync.sync(namespace);
@@ -146,15 +171,23 @@ public final class Controller implements AutoCloseable {
   }
 
   private void work() {
+    try {
+      workUntilIdle();
+    } finally {
+      workers.remove(Thread.currentThread());
+    }
+  }
+
+  private void workUntilIdle() {
     while (true) {
       JobKey key;
       try {
-        key = queue.take();
+        key = queue.takeOrLeave(Schedulers.IDLE);
       } catch (InterruptedException e) {
         return;
       }
       if (key == null) {
-        return; // shut down
+        return; // shut down, or nothing to do for a while: the queue starts another when needed
       }
       boolean fromEvent = woken.remove(key);
       MDC.put("job", key.toString());
@@ -183,12 +216,16 @@ public final class Controller implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    resync.shutdownNow();
+    if (resync != null) {
+      resync.cancel(false);
+    }
     watches.forEach(NamespaceWatch::stop);
     sources.forEach(EventSource::stop);
-    queue.shutDown(); // workers finish the key in hand, then take no more
+    queue.shutDown(); // workers finish the key in hand, then take no more; none is started after it
     long deadline = System.nanoTime() + SHUTDOWN_GRACE.toNanos();
-    for (Thread t : threads) {
+    List<Thread> all = new ArrayList<>(threads);
+    all.addAll(workers);
+    for (Thread t : all) {
       try {
         t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
       } catch (InterruptedException e) {

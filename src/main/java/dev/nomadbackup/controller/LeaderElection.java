@@ -7,8 +7,13 @@ import dev.nomadbackup.nomad.NomadLocks;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,15 +24,18 @@ import org.slf4j.LoggerFactory;
  * before anyone else can have the lock; on close it releases the lock so a standby takes over at
  * once.
  *
+ * <p>It runs on the shared scheduler, a step at a time (an attempt, a renewal), each scheduling the
+ * next: no thread of its own waits between them.
+ *
  * <p>It keeps the {@link Lease} that every write checks. When it finds the lease run out (the
  * process was paused, or a renewal was answered too late) it ends the term at once, confirms the
  * lock with a renewal, and only then begins a new term: a fresh controller with a fresh view.
  */
-public final class LeaderElection implements Runnable {
+public final class LeaderElection {
   private static final Logger log = LoggerFactory.getLogger(LeaderElection.class);
   private static final Duration LONGEST_STANDBY_POLL = Duration.ofSeconds(5);
 
-  /** Told when this copy starts and stops leading; called on the election's own thread. */
+  /** Told when this copy starts and stops leading; called on the scheduler's thread. */
   public interface Listener {
     void elected();
 
@@ -50,14 +58,18 @@ public final class LeaderElection implements Runnable {
   private final Duration ttl;
   private final Listener listener;
   private final Lease lease;
-  private final CountDownLatch stop = new CountDownLatch(1);
+  private final ScheduledExecutorService scheduler;
+  private volatile boolean stopped;
   private volatile boolean leading;
   private volatile boolean decided;
   private volatile String problem = "";
+  // touched only by the steps, which run one at a time on the scheduler
   private String lockId;
+  private String lastProblem = "";
+  private volatile ScheduledFuture<?> next;
 
   public LeaderElection(NomadLocks locks, String namespace, String path, Lease lease, Duration ttl,
-      Listener listener) {
+      Listener listener, ScheduledExecutorService scheduler) {
     this(new Lock() {
       @Override
       public Optional<String> acquire(Duration t) throws IOException {
@@ -73,10 +85,12 @@ public final class LeaderElection implements Runnable {
       public void release(String lockId) throws IOException {
         locks.release(namespace, path, lockId);
       }
-    }, namespace, path, lease, ttl, listener);
+    }, namespace, path, lease, ttl, listener, scheduler);
   }
 
-  LeaderElection(Lock locks, String namespace, String path, Lease lease, Duration ttl, Listener listener) {
+  LeaderElection(Lock locks, String namespace, String path, Lease lease, Duration ttl, Listener listener,
+      ScheduledExecutorService scheduler) {
+    this.scheduler = scheduler;
     this.locks = locks;
     this.lease = lease;
     this.namespace = namespace;
@@ -102,40 +116,38 @@ public final class LeaderElection implements Runnable {
     return problem;
   }
 
-  @Override
-  public void run() {
-    String lastProblem = "";
-    while (stop.getCount() > 0) {
-      try {
-        long sent = lease.now();
-        Optional<String> id = locks.acquire(ttl);
-        decided = true;
-        problem = "";
-        lastProblem = "";
-        if (id.isPresent()) {
-          lockId = id.get();
-          while (lead(sent)) { // the term lapsed: confirm the lock before a new one
-            sent = lease.now();
-            if (!reconfirm()) {
-              break;
-            }
-          }
-        } else {
-          log.debug("Leader lock {} is held by another operator; standing by", path);
-        }
-      } catch (IOException e) {
-        decided = false;
-        String cause = describe(e);
-        problem = cause;
-        if (!cause.equals(lastProblem)) { // once per distinct cause, not every retry
-          log.error("Cannot take the leader lock {}: {}", path, cause);
-          lastProblem = cause;
-        }
-      }
-      if (await(retryInterval())) {
+  /** Starts competing for the lock, on the scheduler; returns at once. */
+  public void start() {
+    scheduler.execute(() -> guarded(this::attempt));
+  }
+
+  // every step runs on the scheduler, one at a time, and schedules the next one itself
+  private void attempt() {
+    if (stopped) {
+      return;
+    }
+    try {
+      long sent = lease.now();
+      Optional<String> id = locks.acquire(ttl);
+      decided = true;
+      problem = "";
+      lastProblem = "";
+      if (id.isPresent()) {
+        lockId = id.get();
+        lead(sent);
         return;
       }
+      log.debug("Leader lock {} is held by another operator; standing by", path);
+    } catch (IOException e) {
+      decided = false;
+      String cause = describe(e);
+      problem = cause;
+      if (!cause.equals(lastProblem)) { // once per distinct cause, not every retry
+        log.error("Cannot take the leader lock {}: {}", path, cause);
+        lastProblem = cause;
+      }
     }
+    later(this::attempt, retryInterval());
   }
 
   private Duration retryInterval() {
@@ -143,57 +155,99 @@ public final class LeaderElection implements Runnable {
     return leaser.compareTo(LONGEST_STANDBY_POLL) < 0 ? leaser : LONGEST_STANDBY_POLL;
   }
 
-  /** Leads one term; true when it ended because the lease ran out, and the lock may still be ours. */
-  private boolean lead(long sentAt) {
+  /** Begins a term whose lease counts from {@code sentAt}; renewals follow every 0.7 × TTL. */
+  private void lead(long sentAt) {
+    if (stopped) { // taken while stopping: give it back at once
+      release();
+      return;
+    }
     lease.begin(sentAt);
     leading = true;
     log.info("Leading: holding the lock {} (ttl {})", path, GoDuration.format(ttl));
-    boolean stopping = false;
+    listener.elected();
+    later(this::renew, ttl.multipliedBy(7).dividedBy(10));
+  }
+
+  private void renew() {
+    if (stopped || !leading) {
+      return;
+    }
+    long sent = lease.now();
+    if (!lease.valid()) {
+      log.warn("The leader lease {} ran out {} ms ago (was this process paused?); stopping all work",
+          path, lease.expiredForMillis());
+      endTerm(false);
+      reconfirm();
+      return;
+    }
     try {
-      listener.elected();
-      Duration every = ttl.multipliedBy(7).dividedBy(10);
-      while (!(stopping = await(every))) {
-        long sent = lease.now();
-        if (!lease.valid()) {
-          log.warn("The leader lease {} ran out {} ms ago (was this process paused?); stopping all work",
-              path, lease.expiredForMillis());
-          return true;
-        }
-        try {
-          locks.renew(lockId);
-        } catch (IOException e) {
-          log.error("Lost the leader lock {} ({}); stopping all work", path, describe(e));
-          return false;
-        }
-        if (!lease.extend(sent)) {
-          log.warn("The renewal of the leader lock {} was answered {} ms after the lease ran out; stopping all work",
-              path, lease.expiredForMillis());
-          return true;
-        }
-      }
-      return false;
-    } finally {
-      lease.end(); // before the listener: no write of this term passes from here on
-      leading = false;
+      locks.renew(lockId);
+    } catch (IOException e) {
+      log.error("Lost the leader lock {} ({}); stopping all work", path, describe(e));
+      endTerm(false);
+      later(this::attempt, retryInterval());
+      return;
+    }
+    if (!lease.extend(sent)) {
+      log.warn("The renewal of the leader lock {} was answered {} ms after the lease ran out; stopping all work",
+          path, lease.expiredForMillis());
+      endTerm(false);
+      reconfirm();
+      return;
+    }
+    later(this::renew, ttl.multipliedBy(7).dividedBy(10));
+  }
+
+  private void endTerm(boolean releaseLock) {
+    lease.end(); // before the listener: no write of this term passes from here on
+    leading = false;
+    try {
       listener.deposed(); // all work stops before anyone else can take the lock
-      if (stopping) {
+    } finally {
+      if (releaseLock) {
         release();
       }
     }
   }
 
   /** After a lapsed term: is the lock still ours? A renewal says; the next term counts from it. */
-  private boolean reconfirm() {
-    if (stop.getCount() == 0) {
-      return false;
+  private void reconfirm() {
+    if (stopped) {
+      return;
     }
+    long sent = lease.now();
     try {
       locks.renew(lockId);
-      log.info("Still holding the leader lock {}: starting over with a fresh view", path);
-      return true;
     } catch (IOException e) {
       log.warn("The leader lock {} is no longer ours ({}); standing by", path, describe(e));
-      return false;
+      later(this::attempt, retryInterval());
+      return;
+    }
+    log.info("Still holding the leader lock {}: starting over with a fresh view", path);
+    lead(sent);
+  }
+
+  private void later(Runnable step, Duration delay) {
+    if (stopped) {
+      return;
+    }
+    try {
+      next = scheduler.schedule(() -> guarded(step), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      log.debug("The scheduler is shut down; the election ends");
+    }
+  }
+
+  /** A step that fails unexpectedly ends the term it is in and is tried again, not dropped. */
+  private void guarded(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.error("The leader election failed unexpectedly; trying again in {}", GoDuration.format(retryInterval()), e);
+      if (leading) {
+        endTerm(true);
+      }
+      later(this::attempt, retryInterval());
     }
   }
 
@@ -206,15 +260,6 @@ public final class LeaderElection implements Runnable {
     }
   }
 
-  private boolean await(Duration d) {
-    try {
-      return stop.await(d.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return true;
-    }
-  }
-
   private String describe(IOException e) {
     if (e instanceof NomadApiException api && api.forbidden()) {
       return api.getMessage() + "; the variables path is " + path + " in namespace " + namespace;
@@ -222,8 +267,35 @@ public final class LeaderElection implements Runnable {
     return Failures.describe(e);
   }
 
-  /** Stops trying; a leader stops its work and releases the lock before {@link #run} returns. */
-  public void stop() {
-    stop.countDown();
+  /**
+   * Stops trying; a leader stops its work and releases the lock before this returns (or after
+   * {@code timeout}, which the steps in flight may take at most). Call it from another thread than
+   * the scheduler's.
+   */
+  public void stop(Duration timeout) {
+    stopped = true;
+    Future<?> done;
+    try {
+      done = scheduler.submit(() -> {
+        ScheduledFuture<?> pending = next;
+        if (pending != null) {
+          pending.cancel(false);
+        }
+        if (leading) {
+          endTerm(true);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return; // never started, or already stopped
+    }
+    try {
+      done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      log.error("Stopping the leader election failed", e.getCause());
+    } catch (TimeoutException e) {
+      log.warn("The leader election did not stop within {}", GoDuration.format(timeout));
+    }
   }
 }

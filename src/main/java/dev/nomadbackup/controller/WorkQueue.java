@@ -32,6 +32,12 @@ import java.util.random.RandomGenerator;
  *       already processing stay so until {@code done}, and are not appended again.
  * </ul>
  *
+ * <p>Takers can come and go with the work: {@link #startTakersOnDemand} names how to start one, and
+ * {@link #takeOrLeave} lets a taker leave once the queue has given it nothing for a while. A
+ * taker is started whenever a key is waiting with no taker free to take it, or a key is scheduled
+ * with no taker alive to promote it when it is due, up to the maximum; one that leaves does so
+ * only when nothing is waiting or scheduled, so no key is ever left without a taker.
+ *
  * <p>A key leaves no trace once it is done, not dirty, not scheduled and forgotten. Keys must not be
  * {@code null} and must have consistent {@code equals}/{@code hashCode}. All methods are thread-safe.
  * A worker typically runs:
@@ -74,6 +80,10 @@ final class WorkQueue<K> {
   private final Map<K, Integer> failures = new HashMap<>();
   private long nextSequence;
   private boolean shutDown;
+  // takers started by this queue that have not left yet: each holds a key or is coming to take one
+  private int takersAlive;
+  private int maxTakers;
+  private Runnable startTaker;
 
   /**
    * @param backoff the delays of {@link #retryLater}
@@ -83,6 +93,25 @@ final class WorkQueue<K> {
   WorkQueue(Backoff backoff, RandomGenerator random) {
     this.backoff = Objects.requireNonNull(backoff, "backoff");
     this.random = Objects.requireNonNull(random, "random");
+  }
+
+  /**
+   * From now on, calls {@code startTaker} (with the queue's lock held, so it must only start a
+   * thread) whenever a taker is needed and fewer than {@code maxTakers} it started are alive. Each
+   * taker it starts must loop on {@link #takeOrLeave} until that returns {@code null}.
+   */
+  void startTakersOnDemand(int maxTakers, Runnable startTaker) {
+    if (maxTakers < 1) {
+      throw new IllegalArgumentException("maxTakers must be at least 1");
+    }
+    lock.lock();
+    try {
+      this.maxTakers = maxTakers;
+      this.startTaker = Objects.requireNonNull(startTaker, "startTaker");
+      startTakersIfNeeded();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Appends {@code key} unless it is already waiting; marks it dirty instead if it is processing. */
@@ -130,6 +159,7 @@ final class WorkQueue<K> {
       if (timers.first() == timer) {
         changed.signalAll(); // takers waiting for a later timer must wait less
       }
+      startTakersIfNeeded();
     } finally {
       lock.unlock();
     }
@@ -185,6 +215,19 @@ final class WorkQueue<K> {
    * @throws InterruptedException if interrupted while waiting
    */
   K take() throws InterruptedException {
+    return takeOrLeave(null);
+  }
+
+  /**
+   * As {@link #take()}, but gives up once nothing was waiting or scheduled for {@code idle}; a taker
+   * this queue started leaves when it returns {@code null}, and is no longer counted from then on.
+   *
+   * @param idle how long to wait with nothing waiting or scheduled; {@code null}: for ever
+   * @return the key, or {@code null} once the queue is shut down or was idle for {@code idle}
+   * @throws InterruptedException if interrupted while waiting; the taker has then left as well
+   */
+  K takeOrLeave(Duration idle) throws InterruptedException {
+    long idleNanos = idle == null ? Long.MAX_VALUE : Nanos.saturated(idle);
     lock.lockInterruptibly();
     try {
       while (!shutDown) {
@@ -195,14 +238,22 @@ final class WorkQueue<K> {
           processing.add(key);
           return key;
         }
-        if (timers.isEmpty()) {
+        if (!timers.isEmpty()) {
+          changed.awaitNanos(timers.first().dueAt() - now()); // never leave a schedule unattended
+        } else if (idle == null) {
           changed.await();
+        } else if (idleNanos <= 0) {
+          return leave();
         } else {
-          changed.awaitNanos(timers.first().dueAt() - now());
+          idleNanos = changed.awaitNanos(idleNanos);
         }
       }
-      return null;
+      return idle == null ? null : leave();
     } catch (InterruptedException e) {
+      if (idle != null) {
+        leave();
+        startTakersIfNeeded();
+      }
       if (!waiting.isEmpty()) {
         changed.signal(); // pass on a wake-up this taker may have consumed
       }
@@ -210,6 +261,13 @@ final class WorkQueue<K> {
     } finally {
       lock.unlock();
     }
+  }
+
+  private K leave() {
+    if (takersAlive > 0) {
+      takersAlive--;
+    }
+    return null;
   }
 
   /**
@@ -225,6 +283,7 @@ final class WorkQueue<K> {
       if (dirty.contains(key)) {
         waiting.add(key);
         changed.signal();
+        startTakersIfNeeded();
       }
       signalIfIdle();
     } finally {
@@ -296,6 +355,19 @@ final class WorkQueue<K> {
     if (dirty.add(key) && !processing.contains(key)) {
       waiting.add(key);
       changed.signal();
+      startTakersIfNeeded();
+    }
+  }
+
+  // a key waiting that no free taker will take, or a schedule that no taker is alive to promote
+  private void startTakersIfNeeded() {
+    if (startTaker == null || shutDown) {
+      return;
+    }
+    while (takersAlive < maxTakers
+        && (waiting.size() > takersAlive - processing.size() || (takersAlive == 0 && !timers.isEmpty()))) {
+      takersAlive++;
+      startTaker.run();
     }
   }
 

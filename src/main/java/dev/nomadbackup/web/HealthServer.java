@@ -16,8 +16,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
@@ -66,11 +64,8 @@ public final class HealthServer implements AutoCloseable {
       answer(ex, 200, "text/html; charset=utf-8", StatusPage.html(backups.statuses().get(),
           backups.clock().instant(), backups.nomadUi(), readiness.get().reason()));
     });
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "http");
-      t.setDaemon(true);
-      return t;
-    }));
+    // no executor: the server's own thread answers, one request at a time, as the single thread
+    // of an executor did before; every answer is computed in memory
     server.start();
     return new HealthServer(server);
   }
@@ -100,6 +95,5 @@ public final class HealthServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    ((ExecutorService) server.getExecutor()).shutdownNow();
   }
 }

@@ -16,6 +16,7 @@ import java.util.function.IntSupplier;
 
 /** The operator's Prometheus metrics, fed through {@link Telemetry}. */
 public final class OperatorMetrics implements Telemetry {
+  // No exemplars: there are no traces to link them to, and sampling them starts a thread of its own.
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter events;
   private final Counter reconciles;
@@ -27,20 +28,20 @@ public final class OperatorMetrics implements Telemetry {
   private final Map<String, Integer> managedByNamespace = new ConcurrentHashMap<>();
 
   public OperatorMetrics(IntSupplier queueDepth) {
-    events = Counter.builder().name("nomad_backup_events_total")
+    events = Counter.builder().withoutExemplars().name("nomad_backup_events_total")
         .help("Job events received from Nomad's event stream, by type").labelNames("type").register(registry);
-    reconciles = Counter.builder().name("nomad_backup_reconciles_total")
+    reconciles = Counter.builder().withoutExemplars().name("nomad_backup_reconciles_total")
         .help("Reconciles by outcome (created, updated, unchanged, removed, skipped, failed, ...)")
         .labelNames("outcome").register(registry);
-    reconnects = Counter.builder().name("nomad_backup_stream_reconnects_total")
+    reconnects = Counter.builder().withoutExemplars().name("nomad_backup_stream_reconnects_total")
         .help("Times an event stream was lost and opened again").register(registry);
-    lastIndex = Gauge.builder().name("nomad_backup_last_event_index")
+    lastIndex = Gauge.builder().withoutExemplars().name("nomad_backup_last_event_index")
         .help("Raft index of the last event batch handled").register(registry);
-    managed = Gauge.builder().name("nomad_backup_managed_jobs")
+    managed = Gauge.builder().withoutExemplars().name("nomad_backup_managed_jobs")
         .help("Backup jobs the operator manages, as of the last listing and the writes since").register(registry);
-    leader = Gauge.builder().name("nomad_backup_leader")
+    leader = Gauge.builder().withoutExemplars().name("nomad_backup_leader")
         .help("1 on the operator that holds the leader lock and acts, 0 on a standby").register(registry);
-    duration = Histogram.builder().name("nomad_backup_reconcile_duration_seconds")
+    duration = Histogram.builder().withoutExemplars().name("nomad_backup_reconcile_duration_seconds")
         .help("Time one reconcile took, Nomad calls included").register(registry);
     GaugeWithCallback.builder().name("nomad_backup_queue_depth")
         .help("Job keys waiting to be reconciled")

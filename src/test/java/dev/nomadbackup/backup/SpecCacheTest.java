@@ -262,6 +262,11 @@ class SpecCacheTest {
     }
 
     @Override
+    public Optional<List<JobStore.JobVersion>> versions(String namespace, String filter) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public Optional<String> region() {
       return Optional.empty();
     }

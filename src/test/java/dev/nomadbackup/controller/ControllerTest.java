@@ -50,6 +50,7 @@ final class ControllerTest {
   private final List<CountDownLatch> gates = new CopyOnWriteArrayList<>();
   private final LogCapture log = LogCapture.attach();
   private Controller controller;
+  private final Schedulers schedulers = Schedulers.create();
 
   @AfterEach
   void close() {
@@ -57,6 +58,7 @@ final class ControllerTest {
     if (controller != null) {
       controller.close();
     }
+    schedulers.close();
     log.close();
   }
 
@@ -192,7 +194,7 @@ final class ControllerTest {
         reported.add(outcome);
       }
     };
-    controller = new Controller(nomad, new JobCache(), config, reconciler, new OwnKeys(), telemetry,
+    controller = new Controller(nomad, new JobCache(), config, reconciler, new OwnKeys(), telemetry, schedulers,
         Duration.ofSeconds(5));
     controller.start();
   }

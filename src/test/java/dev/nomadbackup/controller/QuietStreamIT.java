@@ -47,11 +47,12 @@ class QuietStreamIT {
       env.put("NOMAD_ADDR", proxy.address().toString());
       OperatorConfig config = OperatorConfig.fromEnvironment(env);
       JobCache jobs = new JobCache();
-      try (NomadClient nomad = NomadClient.create(NomadConfig.fromEnvironment(env), 8);
+      try (Schedulers schedulers = Schedulers.create();
+          NomadClient nomad = NomadClient.create(NomadConfig.fromEnvironment(env), 8);
           Controller controller =
               new Controller(nomad, jobs, config,
                   new BackupReconciler(nomad, TemplateCatalog.load(Optional.empty()), jobs, RunLedger.NONE, false, true),
-                  new BackupKeys(), Telemetry.NONE, READ_TIMEOUT)) {
+                  new BackupKeys(), Telemetry.NONE, schedulers, READ_TIMEOUT)) {
         controller.start();
         eventually(() -> assertTrue(controller.streaming()));
         api.run(Jobs.service(before, Jobs.optIn("@daily")));

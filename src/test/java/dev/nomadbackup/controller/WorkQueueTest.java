@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -412,6 +413,101 @@ final class WorkQueueTest {
     objects.done(key);
     assertTrue(objects.awaitIdle(Duration.ZERO));
     return new WeakReference<>(key);
+  }
+
+  /** Takers the queue starts on demand, each looping until the queue lets it leave. */
+  private final class OnDemand {
+    final List<Thread> started = Collections.synchronizedList(new ArrayList<>());
+    final List<String> handled = Collections.synchronizedList(new ArrayList<>());
+    final AtomicInteger busy = new AtomicInteger();
+    final AtomicInteger mostBusy = new AtomicInteger();
+
+    final CountDownLatch gate;
+
+    OnDemand(WorkQueue<String> q, int max, Duration idle, boolean gated) {
+      gate = new CountDownLatch(gated ? 1 : 0);
+      q.startTakersOnDemand(max, () -> {
+        Thread t = new Thread(() -> {
+          try {
+            for (String key; (key = q.takeOrLeave(idle)) != null; ) {
+              mostBusy.accumulateAndGet(busy.incrementAndGet(), Math::max);
+              gate.await(); // a reconcile that takes until the test opens the gate
+              handled.add(key);
+              busy.decrementAndGet();
+              q.done(key);
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+        started.add(t);
+        t.start();
+      });
+    }
+
+    boolean allLeft() {
+      synchronized (started) {
+        return started.stream().noneMatch(Thread::isAlive);
+      }
+    }
+  }
+
+  @Test
+  void startsNoTakerWithoutWorkAndOneForAWaitingKeyThatLeavesOnceIdle() {
+    OnDemand takers = new OnDemand(queue, 4, Duration.ofMillis(50), false);
+    assertTrue(takers.started.isEmpty());
+
+    queue.add("a");
+    await().atMost(Duration.ofSeconds(5)).until(() -> takers.handled.contains("a"));
+    assertEquals(1, takers.started.size(), "one key, one taker");
+    await().atMost(Duration.ofSeconds(5)).until(takers::allLeft);
+
+    queue.add("b"); // a taker that left is replaced when work comes again
+    await().atMost(Duration.ofSeconds(5)).until(() -> takers.handled.contains("b"));
+    assertEquals(2, takers.started.size());
+  }
+
+  @Test
+  void startsNoMoreTakersThanTheMaximumAndHandlesEveryKey() {
+    OnDemand takers = new OnDemand(queue, 3, Duration.ofMillis(50), true);
+    IntStream.range(0, 60).forEach(i -> queue.add("k" + i));
+    await().atMost(Duration.ofSeconds(5)).until(() -> takers.busy.get() == 3);
+    assertEquals(3, takers.started.size(), "every taker allowed is busy, and no more were started");
+    takers.gate.countDown();
+    await().atMost(Duration.ofSeconds(10)).until(() -> takers.handled.size() == 60);
+    assertEquals(3, takers.mostBusy.get());
+    assertEquals(3, takers.started.size());
+    await().atMost(Duration.ofSeconds(5)).until(takers::allLeft);
+  }
+
+  @Test
+  void aScheduledKeyKeepsATakerUntilItIsDueThoughItOutlastsTheIdleTime() {
+    OnDemand takers = new OnDemand(queue, 2, Duration.ofMillis(20), false);
+    queue.addAfter("later", Duration.ofMillis(300));
+    assertEquals(1, takers.started.size(), "a schedule needs a taker alive to hand it out");
+    await().atMost(Duration.ofSeconds(5)).until(() -> takers.handled.contains("later"));
+    await().atMost(Duration.ofSeconds(5)).until(takers::allLeft);
+  }
+
+  @Test
+  void aRetryOfAKeyIsHandedOutAfterItsWorkerWouldHaveLeft() {
+    WorkQueue<String> slow = new WorkQueue<>(
+        new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), 2, 0), new SplittableRandom(1));
+    OnDemand takers = new OnDemand(slow, 1, Duration.ofMillis(20), false);
+    slow.retryLater("failed");
+    await().atMost(Duration.ofSeconds(5)).until(() -> takers.handled.contains("failed"));
+    slow.shutDown();
+    await().atMost(Duration.ofSeconds(5)).until(takers::allLeft);
+  }
+
+  @Test
+  void shutDownEndsEveryTakerItStarted() {
+    OnDemand takers = new OnDemand(queue, 2, AN_HOUR, false);
+    queue.add("a");
+    queue.add("b");
+    await().atMost(Duration.ofSeconds(5)).until(() -> takers.handled.size() == 2);
+    queue.shutDown();
+    await().atMost(Duration.ofSeconds(5)).until(takers::allLeft);
   }
 
   @Test

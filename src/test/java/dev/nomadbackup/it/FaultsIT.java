@@ -295,6 +295,9 @@ class FaultsIT {
       nomad.run(Jobs.service(p + "-old2", Jobs.optIn("@daily")));
       eventually(CONVERGE, () -> assertEquals(Set.of(p + "-old1", p + "-old2"), Backups.running(nomad, "default", p).keySet()));
       assertTrue(run.idle(CONVERGE));
+      // workers and the background thread come with work and leave once idle
+      eventually(CONVERGE, () -> assertTrue(threadsSince(before).stream()
+          .noneMatch(t -> t.startsWith("worker-") || t.equals("background")), threadsSince(before).toString()));
       List<String> steadyThreads = threadsSince(before);
 
       proxy.failNext(2, "POST", "/v1/jobs/parse", Fault.status(500));
@@ -341,7 +344,7 @@ class FaultsIT {
       assertEquals(faults, injected);
 
       assertOnlyBackupsWritten(proxy, p);
-      assertEquals(steadyThreads, threadsSince(before), "threads after the faults");
+      eventually(CONVERGE, () -> assertEquals(steadyThreads, threadsSince(before), "threads after the faults"));
       int pool = workers + 1 + 4; // the operator's pool: a connection per worker and stream, and 4 more
       assertTrue(proxy.openConnections() <= pool, proxy.openConnections() + " connections open");
       System.out.printf("[faults] write faults: %d injected, %d backups each written once, %d operator threads, "

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The container's runtime without a container: scripts/runtime-image (which the Dockerfile runs)
- * makes the jlink runtime and launcher, and the operator runs on it against the real agent.
+ * makes the jlink runtime and launcher, trains its cache against a throwaway agent of the pinned
+ * Nomad as the Dockerfile does, and the operator runs on it against the real agent.
  */
 @OperatorTest
 class RuntimeImageIT {
@@ -28,11 +29,17 @@ class RuntimeImageIT {
 
   @Test
   void operatorRunsOnTheCutDownRuntime(NomadAgent agent, TestNomad nomad) throws Exception {
-    Process build = new ProcessBuilder("scripts/runtime-image", OperatorProcess.JAR.toString(), RUNTIME.toString())
-        .redirectErrorStream(true).start();
+    Process binary = new ProcessBuilder("scripts/nomad-binary").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String nomadBinary = new String(binary.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertEquals(0, binary.waitFor());
+    ProcessBuilder image = new ProcessBuilder("scripts/runtime-image", OperatorProcess.JAR.toString(), RUNTIME.toString())
+        .redirectErrorStream(true);
+    image.environment().put("TRAIN_NOMAD", nomadBinary);
+    Process build = image.start();
     String buildLog = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(build.waitFor(5, TimeUnit.MINUTES));
     assertEquals(0, build.exitValue(), buildLog);
+    assertTrue(buildLog.contains("cache against a Nomad agent"), buildLog);
     System.out.printf("[runtime-image] %s, size %d MiB%n", buildLog.lines().filter(l -> l.contains("modules")).findFirst().orElse(""),
         sizeOf(RUNTIME) >> 20);
 

@@ -103,6 +103,11 @@ class SpecPlacementIT {
     }
 
     @Override
+    public Optional<List<JobStore.JobVersion>> versions(String namespace, String filter) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public Optional<String> region() {
       return Optional.empty();
     }
