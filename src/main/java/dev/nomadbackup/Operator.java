@@ -97,8 +97,10 @@ public final class Operator implements AutoCloseable {
                 Failures.describe(e));
           }
         });
-        digest = runs.scheduleWithFixedDelay(Operator.this::flushDigest, DIGEST_EVERY.toSeconds(),
-            DIGEST_EVERY.toSeconds(), TimeUnit.SECONDS);
+        // timed by the scheduler, written by the background thread: a task due far ahead on the
+        // background executor would keep its thread alive at idle
+        digest = schedulers.scheduler().scheduleWithFixedDelay(() -> runs.execute(Operator.this::flushDigest),
+            DIGEST_EVERY.toSeconds(), DIGEST_EVERY.toSeconds(), TimeUnit.SECONDS);
         JobCache jobs = new JobCache(); // one per term: a former leader's cache is stale
         Fence fence = config.dryRun() ? Fence.NONE : lease.fence();
         Controller c = new Controller(nomad, jobs, config,
