@@ -313,7 +313,10 @@ class FaultsIT {
       int faults = proxy.faultsPending();
 
       for (int i = 1; i <= 6; i++) {
-        nomad.run(Jobs.service(p + "-" + i, Jobs.optIn("@daily")));
+        // a shape of its own each (i datacenters), so that each backup is parsed (see SpecCache)
+        String datacenters = IntStream.rangeClosed(1, i).mapToObj(d -> "\"dc" + d + "\"")
+            .collect(Collectors.joining(", ", "[", "]"));
+        nomad.run(Jobs.service(p + "-" + i, Jobs.optIn("@daily"), datacenters));
       }
       nomad.stop("default", p + "-old1");
       nomad.stop("default", p + "-old2");

@@ -36,6 +36,8 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private final String serverConfig;
   private boolean rawExecClient;
   private Optional<TlsFiles> tls = Optional.empty();
+  /** One client, so one pool, per agent: every client keeps its idle connections for minutes. */
+  private HttpClient http;
   private String clusterConfig = "";
   private int bootstrapExpect = 1;
   private Process process;
@@ -76,6 +78,7 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   /** HTTP and RPC over TLS with {@code files}, client certificates required. Call before {@link #prepare()}. */
   LocalNomadAgent withTls(TlsFiles files) {
     this.tls = Optional.of(files);
+    this.http = null;
     return this;
   }
 
@@ -358,9 +361,12 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     return r.body();
   }
 
-  private HttpClient httpClient() {
-    return tls.map(t -> HttpClient.newBuilder().sslContext(t.clientContext()).build())
-        .orElseGet(HttpClient::newHttpClient);
+  private synchronized HttpClient httpClient() {
+    if (http == null) {
+      http = tls.map(t -> HttpClient.newBuilder().sslContext(t.clientContext()).build())
+          .orElseGet(HttpClient::newHttpClient);
+    }
+    return http;
   }
 
   String tail(int lines) {
