@@ -357,7 +357,8 @@ final class Report {
       b.append(statusMarkdown());
     }
     b.append("\n## Rounds\n\n")
-        .append("Floor and operator took turns, ").append(o.rounds).append(" rounds each; the table shows medians. ")
+        .append("Floor and operator took turns, ").append(o.rounds).append(" rounds each (the template change: ")
+        .append(o.templateRounds).append("); the table shows medians. ")
         .append("Each round's figure:\n\n")
         .append("| | floor | operator |\n|---|---|---|\n");
     for (BurstSeries series : bursts) {
