@@ -58,6 +58,24 @@ final class Api {
     return all;
   }
 
+  /** {@code GET /v1/job/:id}: the job as Nomad has it, {@code SubmitTime} (ns since the epoch) included. */
+  JsonNode job(String id) throws IOException {
+    return send("GET", "/v1/job/" + id + "?namespace=default", null);
+  }
+
+  /** How many Variables there are under {@code prefix}, in pages of 1,000. */
+  long countVariables(String prefix) throws IOException {
+    long n = 0;
+    String next = null;
+    do {
+      String q = "/v1/vars?namespace=default&per_page=1000&prefix=" + prefix + (next == null ? "" : "&next_token=" + next);
+      HttpResponse<byte[]> r = raw("GET", q, null);
+      n += JSON.readTree(r.body()).size();
+      next = r.headers().firstValue("X-Nomad-NextToken").filter(s -> !s.isEmpty()).orElse(null);
+    } while (next != null);
+    return n;
+  }
+
   String agentVersion() throws IOException {
     JsonNode self = send("GET", "/v1/agent/self", null);
     return self.path("config").path("Version").path("Version").asText("?");

@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Bench {
   private static final Duration LATENCY_GAP = Duration.ofMillis(20);
   private static final int LATENCY_WARMUP = 10;
+  /** How long a burst may take before its missing backups are counted. */
+  private static final Duration BURST_DEADLINE = Duration.ofMinutes(5);
 
   private final Options o;
   private final Agent agent;
@@ -40,6 +42,8 @@ public final class Bench {
   private final Api viaProxy;
   private final ObjectNode sourceTemplate;
   private final Report report;
+  /** The template the cluster's backups follow: the built-in one until a template change. */
+  private Optional<Path> template = Optional.empty();
 
   private Bench(Options o, Agent agent, CountingProxy proxy, Report report) throws IOException {
     this.o = o;
@@ -64,7 +68,7 @@ public final class Bench {
     Options o = Options.parse(args);
     Files.createDirectories(o.work);
     Report report = new Report(o);
-    if (!o.statusOnly) {
+    if (o.runsMainAgent()) {
       log("Starting Nomad from the pinned binary");
       try (Agent agent = Agent.start(o.nomad, o.work.resolve("nomad"));
           CountingProxy proxy = new CountingProxy(agent.address)) {
@@ -72,7 +76,7 @@ public final class Bench {
         new Bench(o, agent, proxy, report).run();
       }
     }
-    if (o.statusJobs > 0 && !o.startupOnly && !o.templateOnly) {
+    if (o.statusJobs > 0 && o.runs(Phase.STATUS)) {
       // an agent of its own: with a client, the other scenarios' source jobs would be scheduled
       log("Starting Nomad with a raw_exec client");
       try (Agent agent = Agent.start(o.nomad, o.work.resolve("nomad-client"), true);
@@ -81,9 +85,11 @@ public final class Bench {
         new Bench(o, agent, proxy, report).runStatus();
       }
     }
+    report.loadAtEnd = Files.readString(Path.of("/proc/loadavg")).trim();
     System.out.println();
     System.out.println(report.table());
-    if (o.out != null && !o.statusOnly) {
+    log("The run took %.1f min", (System.nanoTime() - report.startedAt) / 60e9);
+    if (o.out != null && o.phases.isEmpty()) {
       report.previous = Files.exists(o.out) ? Files.readString(o.out) : "";
       Files.writeString(o.out, report.markdown());
       log("Wrote " + o.out);
@@ -92,7 +98,7 @@ public final class Bench {
 
   /** Run status at scale: {@link RunStatus}, with the operator started as everywhere else. */
   private void runStatus() throws Exception {
-    if (o.cds && (o.statusOnly || !Files.exists(o.work.resolve("operator.jsa")))) {
+    if (o.cds && (!o.runsMainAgent() || !Files.exists(o.work.resolve("operator.jsa")))) {
       makeCdsArchive();
     }
     RunStatus scenario = new RunStatus(agent, proxy, o.registrars);
@@ -114,54 +120,83 @@ public final class Bench {
     }
   }
 
+  /**
+   * The phases on one agent, in an order that lets each reuse the cluster the last one left: the
+   * template change runs on {@code clusterJobs} backups, then every later operator and floor uses
+   * its last template, so the jobs the bursts leave behind are right and seed the big cold start.
+   */
   private void run() throws Exception {
     if (o.cds) {
       makeCdsArchive();
     }
-    if (o.templateOnly) {
+    if (o.runs(Phase.STARTUP)) {
+      startupEmpty();
+      firstBackups();
+    }
+    if (o.runs(Phase.LATENCY)) {
+      latencies();
+    }
+    if (o.runs(Phase.COLD) || o.runs(Phase.TEMPLATE)) {
       seedUpTo(o.clusterJobs);
+    }
+    if (o.runs(Phase.COLD)) {
+      report.coldManaged = coldStarts("managed", 1);
+      report.shippedManaged = shippedAtScale("managed");
+    }
+    if (o.runs(Phase.TEMPLATE)) {
       templateChange();
-      return;
     }
-    startupEmpty();
-    if (o.startupOnly) {
-      startup().forEach((name, st) -> log("%s: start to ready %s, RSS %s, heap %s, %d threads", name,
-          Report.s(st.readyNanos()), Report.mib(st.footprint().rss()), Report.heap(st.footprint()), st.footprint().threads()));
-      return;
+    if (o.runs(Phase.BURST)) {
+      bursts();
     }
-    // Floor and operator take turns, in rounds, so that a slow patch of a shared machine hits both.
+    if (o.runs(Phase.COLD)) {
+      seedUpTo(o.coldJobs);
+      report.cold = coldStarts("cold", o.coldStarts);
+      report.shippedCold = shippedAtScale("cold");
+    }
+  }
+
+  /** Floor and operator take turns, in rounds, so that a slow patch of a shared machine hits both. */
+  private void latencies() throws Exception {
     List<Latency> floorLatencies = new ArrayList<>();
     List<Latency> operatorLatencies = new ArrayList<>();
     int perRound = (o.latencyJobs + o.rounds - 1) / o.rounds;
     for (int r = 1; r <= o.rounds; r++) {
       settle();
-      floorLatencies.add(latency("lat-floor-" + r + "-", perRound, true));
+      floorLatencies.add(latency("lat-floor-" + r + "-", perRound, 0));
       try (OperatorProcess op = launch("latency-" + r, Map.of())) {
         op.awaitReady(Duration.ofMinutes(10));
         settle();
-        operatorLatencies.add(latency("lat-op-" + r + "-", perRound, false));
+        operatorLatencies.add(latency("lat-op-" + r + "-", perRound, op.pid()));
       }
     }
     report.latencyFloor = Latency.concat(floorLatencies);
     report.latencyOperator = Latency.concat(operatorLatencies);
-    for (int r = 1; r <= o.rounds; r++) {
-      report.burstFloors.add(burst("burst-floor-" + r + "-", true, false, 0));
-      purge("burst-floor-" + r + "-", o.burstJobs); // the cluster keeps only the operator's bursts
-      if (r == 1) {
-        report.burstFloorWatched = burst("burst-watched-", true, true, 0);
-        purge("burst-watched-", o.burstJobs);
+  }
+
+  /** Every burst size, floor and operator in turns; the operator's jobs stay, the floor's go. */
+  private void bursts() throws Exception {
+    for (int n : o.burstJobs) {
+      BurstSeries series = new BurstSeries(n);
+      for (int r = 1; r <= o.rounds; r++) {
+        String floor = "burst-floor-" + n + "-" + r + "-";
+        series.floors.add(burst(floor, n, true, false, 0));
+        purge(floor, n);
+        if (r == 1) {
+          String watched = "burst-watched-" + n + "-";
+          series.floorWatched = burst(watched, n, true, true, 0);
+          purge(watched, n);
+        }
+        try (OperatorProcess op = launch("burst-" + n + "-" + r, Map.of())) {
+          long ready = op.awaitReady(Duration.ofMinutes(10));
+          log("Operator ready after %.2f s", ready / 1e9);
+          series.operators.add(burst("burst-op-" + n + "-" + r + "-", n, false, false, op.pid()));
+          Thread.sleep(2000);
+          series.after = footprint(op);
+        }
       }
-      try (OperatorProcess op = launch("burst-" + r, Map.of())) {
-        long ready = op.awaitReady(Duration.ofMinutes(10));
-        log("Operator ready after %.2f s", ready / 1e9);
-        report.burstOperators.add(burst("burst-op-" + r + "-", false, false, op.pid()));
-        Thread.sleep(2000);
-        report.afterBurst = footprint(op);
-      }
+      report.bursts.add(series);
     }
-    seedUpTo(o.clusterJobs);
-    coldStarts();
-    templateChange();
   }
 
   // ---------------------------------------------------------------- phases
@@ -183,14 +218,85 @@ public final class Bench {
   }
 
   /**
+   * Process start → first backup registered, for the operator as it is started outside the
+   * benchmark: one opt-in job without a backup waits in Nomad, and the figure runs from the wall
+   * clock just before the process is started to the backup's {@code SubmitTime}, Nomad's own stamp
+   * (same machine, same clock). Then, 2 s later, its idle footprint.
+   */
+  private void firstBackups() throws Exception {
+    for (var launcher : launchers().entrySet()) {
+      List<Long> nanos = new ArrayList<>();
+      List<Footprint> prints = new ArrayList<>();
+      for (int i = 0; i < o.firstStarts; i++) {
+        String id = "first-" + launcher.getKey().replaceAll("[^a-z]+", "-") + i;
+        direct.registerSource(source(id));
+        settle();
+        var answered = proxy.expect("backup-" + id);
+        try (CommandProcess op = CommandProcess.launch(launcher.getValue(), operatorEnv(Map.of()),
+            o.work.resolve("first-" + i + "-" + launcher.getKey().replaceAll("[^a-z]+", "-") + ".log"))) {
+          answered.get(2, TimeUnit.MINUTES);
+          long submitted = direct.job("backup-" + id).path("SubmitTime").asLong();
+          nanos.add(submitted - op.launchedEpochNanos());
+          Thread.sleep(2000);
+          prints.add(new Footprint(op.rssBytes(), 0, 0, op.threads()));
+        }
+      }
+      log("%s: process start → first backup registered %s, idle RSS %s, %d threads", launcher.getKey(), ms(nanos),
+          Report.mib(Footprint.median(prints).rss()), Footprint.median(prints).threads());
+      report.firstBackups.add(new FirstBackup(launcher.getKey(), nanos, Footprint.median(prints)));
+    }
+  }
+
+  /**
+   * The commands the operator ships with: {@code java -jar} on this JVM (the default JDK), and the
+   * runtime image's launcher when {@code --runtime} names one.
+   */
+  private Map<String, List<String>> launchers() {
+    Map<String, List<String>> launchers = new LinkedHashMap<>();
+    launchers.put("java -jar", List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        o.jar.toAbsolutePath().toString()));
+    if (o.runtime != null) {
+      launchers.put(SHIPPED, List.of(o.runtime.resolve("bin/nomad-backup-operator").toAbsolutePath().toString()));
+    }
+    return launchers;
+  }
+
+  static final String SHIPPED = "shipped runtime";
+
+  /** The shipped runtime on the cluster as it is now: start → ready and its footprint 2 s later. */
+  private Footprint shippedAtScale(String name) throws Exception {
+    if (o.runtime == null) {
+      return null;
+    }
+    settle();
+    try (CommandProcess op = CommandProcess.launch(launchers().get(SHIPPED), operatorEnv(Map.of()),
+        o.work.resolve("shipped-" + name + ".log"))) {
+      long ready = op.awaitReady(Duration.ofMinutes(10));
+      proxy.awaitQuiet(Duration.ofSeconds(1), Duration.ofMinutes(1));
+      Thread.sleep(2000);
+      Footprint f = new Footprint(op.rssBytes(), 0, 0, op.threads());
+      log("Shipped runtime, %s: ready after %.2f s, RSS %s, %d threads", name, ready / 1e9, Report.mib(f.rss()), f.threads());
+      return f;
+    }
+  }
+
+  /**
    * Registers sources one at a time, after a few untimed ones; returns each one's latency until its
    * backup is readable, and how much of it passed before the backup's parse reached Nomad.
    */
-  private Latency latency(String prefix, int count, boolean floor) throws Exception {
-    FloorSpecs specs = FloorSpecs.load(Optional.empty());
+  private Latency latency(String prefix, int count, long operatorPid) throws Exception {
+    boolean floor = operatorPid == 0;
+    FloorSpecs specs = floorSpecs();
     List<Long> latencies = new ArrayList<>();
     List<Long> beforeParse = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    long cpu0 = 0;
     for (int i = -LATENCY_WARMUP; i < count; i++) {
+      if (i == 0) {
+        proxy.awaitQuiet(Duration.ofMillis(200), Duration.ofSeconds(10));
+        proxy.reset();
+        cpu0 = floor ? 0 : Cpu.nanos(operatorPid);
+      }
       String id = prefix + (i < 0 ? "warmup" + (-i) : Integer.toString(i));
       ObjectNode source = source(id);
       var answered = proxy.expect("backup-" + id);
@@ -204,29 +310,48 @@ public final class Bench {
       if (i >= 0) {
         latencies.add(Math.max(0, t1 - t0));
         beforeParse.add(parsed == null ? 0 : Math.max(0, parsed - t0));
+        ids.add(id);
       }
       Thread.sleep(LATENCY_GAP.toMillis());
     }
-    log("Latency %s: p50 %s, p99 %s (p50 before the parse reached Nomad: %s)", floor ? "floor" : "operator",
-        ms(Stats.percentile(latencies, 50)), ms(Stats.percentile(latencies, 99)),
-        ms(Stats.percentile(beforeParse, 50)));
-    return new Latency(latencies, beforeParse);
+    // what a reaction does off the reconciler's way (its status Variable, say) is part of it too
+    proxy.awaitQuiet(Duration.ofMillis(500), Duration.ofSeconds(10));
+    Map<String, Long> calls = proxy.calls();
+    long cpu = floor ? 0 : Cpu.nanos(operatorPid) - cpu0;
+    List<Long> server = new ArrayList<>();
+    int rewritten = 0;
+    for (String id : ids) {
+      JsonNode backup = direct.job("backup-" + id);
+      if (backup.path("Version").asLong() != 0) {
+        rewritten++; // its SubmitTime is that of a later registration, not of the reaction
+        continue;
+      }
+      server.add(backup.path("SubmitTime").asLong() - direct.job(id).path("SubmitTime").asLong());
+    }
+    Latency l = new Latency(latencies, beforeParse, server, calls, ids.size(), cpu, rewritten);
+    log("Latency %s: server-side p50 %s, p99 %s; client-side p50 %s, p99 %s (p50 before the parse reached Nomad: %s); "
+            + "%.2f calls per backup%s%s", floor ? "floor" : "operator",
+        ms(Stats.percentile(server, 50)), ms(Stats.percentile(server, 99)),
+        ms(Stats.percentile(latencies, 50)), ms(Stats.percentile(latencies, 99)), ms(Stats.percentile(beforeParse, 50)),
+        l.callsPerReaction(), floor ? "" : String.format(", CPU %.2f ms per reaction", cpu / 1e6 / ids.size()),
+        rewritten == 0 ? "" : "; " + rewritten + " backups written twice, left out of the server-side figures");
+    return l;
   }
 
   /** Registers {@code burstJobs} sources as fast as Nomad takes them; time until every backup exists. */
-  private Burst burst(String prefix, boolean floor, boolean watched, long operatorPid) throws Exception {
+  private Burst burst(String prefix, int n, boolean floor, boolean watched, long operatorPid) throws Exception {
     settle();
     try (StreamDrain drain = watched ? new StreamDrain(agent.address) : null) {
       long nomad0 = Cpu.nanos(agent.pid());
       long op0 = operatorPid == 0 ? 0 : Cpu.nanos(operatorPid);
-      Burst b = burst(prefix, floor, watched ? " with an event-stream reader" : "");
+      Burst b = burst(prefix, n, floor, watched ? " with an event-stream reader" : "");
       return new Burst(b.nanos(), b.sourcesNanos(), Cpu.nanos(agent.pid()) - nomad0,
-          operatorPid == 0 ? 0 : Cpu.nanos(operatorPid) - op0);
+          operatorPid == 0 ? 0 : Cpu.nanos(operatorPid) - op0, b.missing());
     }
   }
 
-  private Burst burst(String prefix, boolean floor, String label) throws Exception {
-    FloorSpecs specs = FloorSpecs.load(Optional.empty());
+  private Burst burst(String prefix, int n, boolean floor, String label) throws Exception {
+    FloorSpecs specs = floorSpecs();
     ExecutorService registrars = Executors.newFixedThreadPool(o.registrars);
     ExecutorService workers = Executors.newFixedThreadPool(o.workers);
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -234,7 +359,7 @@ public final class Bench {
     proxy.reset();
     long t0 = System.nanoTime();
     List<Future<?>> sources = new ArrayList<>();
-    for (int i = 0; i < o.burstJobs; i++) {
+    for (int i = 0; i < n; i++) {
       ObjectNode source = source(prefix + i);
       sources.add(registrars.submit(() -> {
         try {
@@ -259,19 +384,20 @@ public final class Bench {
     for (Future<?> f : sources) {
       f.get();
     }
-    boolean done = proxy.awaitBackupWrites(o.burstJobs, Duration.ofMinutes(10));
+    boolean done = proxy.awaitBackupWrites(n, BURST_DEADLINE);
     long t = System.nanoTime() - t0;
     registrars.shutdown();
     workers.shutdown();
     if (failure.get() != null) {
       throw new IOException("burst failed", failure.get());
     }
+    int missing = n - proxy.backupWrites();
     if (!done) {
-      throw new IOException("only " + proxy.backupWrites() + " of " + o.burstJobs + " backups after 10 min");
+      log("Burst %s%s: %d of %d backups missing after %s", floor ? "floor" : "operator", label, missing, n, BURST_DEADLINE);
     }
     log("Burst %s%s: %d backups in %.2f s (sources registered in %.2f s)", floor ? "floor" : "operator", label,
-        o.burstJobs, t / 1e9, (lastSource[0] - t0) / 1e9);
-    return new Burst(t, lastSource[0] - t0, 0, 0);
+        n - missing, t / 1e9, (lastSource[0] - t0) / 1e9);
+    return new Burst(t, lastSource[0] - t0, 0, 0, missing);
   }
 
   private void purge(String prefix, int n) throws Exception {
@@ -296,11 +422,12 @@ public final class Bench {
       return;
     }
     log("Seeding %d more jobs with their backups", missing);
-    FloorSpecs specs = FloorSpecs.load(Optional.empty());
+    long t0 = System.nanoTime();
+    FloorSpecs specs = floorSpecs();
     ExecutorService pool = Executors.newFixedThreadPool(o.registrars);
     List<Future<?>> all = new ArrayList<>();
     for (int i = 0; i < missing; i++) {
-      ObjectNode source = source("seed-" + i);
+      ObjectNode source = source("seed-" + (have + i));
       all.add(pool.submit(() -> {
         direct.registerSource(source);
         NomadJob job = NomadJob.fromJson(source);
@@ -315,40 +442,57 @@ public final class Bench {
       f.get();
     }
     pool.shutdown();
+    log("Seeded in %.1f s", (System.nanoTime() - t0) / 1e9);
   }
 
-  private void coldStarts() throws Exception {
+  /**
+   * {@code starts} operators, one after the other, against the cluster as it is (every backup
+   * right): start → ready, the calls until ready and until the proxy saw none for a second (what the
+   * operator does in the background after ready counts too), job writes, the footprint.
+   */
+  private ColdStart coldStarts(String name, int starts) throws Exception {
+    long jobs = direct.list().size();
+    long variables = direct.countVariables("nomad-backup-operator/status/");
+    long pages = (jobs + 999) / 1000 + (variables + 999) / 1000;
     List<Long> readies = new ArrayList<>();
     List<Footprint> prints = new ArrayList<>();
-    Map<String, Long> calls = Map.of();
+    Map<String, Long> atReady = Map.of();
+    Map<String, Long> quiet = Map.of();
     long writes = 0;
-    for (int i = 0; i < o.coldStarts; i++) {
+    for (int i = 0; i < starts; i++) {
       settle();
       proxy.reset();
-      try (OperatorProcess op = launch("cold-" + i, Map.of())) {
+      try (OperatorProcess op = launch(name + "-" + i, Map.of())) {
         readies.add(op.awaitReady(Duration.ofMinutes(10)));
-        calls = proxy.calls();
+        atReady = proxy.calls();
+        if (!proxy.awaitQuiet(Duration.ofSeconds(1), Duration.ofMinutes(2))) {
+          log("The operator still called Nomad 2 min after it was ready");
+        }
+        quiet = proxy.calls();
         writes = Math.max(writes, proxy.writes());
         Thread.sleep(2000);
         prints.add(footprint(op));
       }
-      log("Cold start %d: ready after %.2f s, %d calls, %d writes", i + 1, readies.get(i) / 1e9,
-          calls.values().stream().mapToLong(Long::longValue).sum(), proxy.writes());
+      log("Cold start %s %d, %d jobs: ready after %.2f s, %d calls until ready, %d until quiet (%d listing pages), %d writes",
+          name, i + 1, jobs, readies.get(i) / 1e9, total(atReady), total(quiet), pages, proxy.writes());
     }
-    report.coldReady = Stats.median(readies);
-    report.coldCalls = calls;
-    report.coldWrites = writes;
-    report.managed = Footprint.median(prints);
+    return new ColdStart(jobs, pages, Stats.median(readies), atReady, quiet, writes, Footprint.median(prints));
+  }
+
+  static long total(Map<String, Long> calls) {
+    return calls.values().stream().mapToLong(Long::longValue).sum();
   }
 
   private void templateChange() throws Exception {
     int revision = 2;
-    for (int r = 1; r <= o.rounds; r++) {
+    for (int r = 1; r <= o.templateRounds; r++) {
       report.templateFloors.add(templateFloor(revisedTemplate(revision++), false));
       if (r == 1) {
         report.templateFloorWatched = templateFloor(revisedTemplate(revision++), true);
       }
-      report.templateOperators.add(templateOperator(revisedTemplate(revision++), r));
+      Path last = revisedTemplate(revision++);
+      report.templateOperators.add(templateOperator(last, r));
+      template = Optional.of(last); // what the cluster's backups now follow
     }
   }
 
@@ -369,7 +513,7 @@ public final class Bench {
       long ready = op.awaitReady(Duration.ofMinutes(10));
       log("Template change operator: %d backups in %.2f s from start (ready after %.2f s); CPU Nomad %.2f s, operator %.2f s; calls %s",
           n, all / 1e9, ready / 1e9, nomadCpu / 1e9, operatorCpu / 1e9, proxy.calls());
-      return new Burst(all, 0, nomadCpu, operatorCpu);
+      return new Burst(all, 0, nomadCpu, operatorCpu, 0);
     }
   }
 
@@ -412,7 +556,7 @@ public final class Bench {
       long floor = System.nanoTime() - t0;
       log("Template change floor%s: %d backups in %.2f s; calls %s", watched ? " with an event-stream reader" : "",
           sources.size(), floor / 1e9, proxy.calls());
-      return new Burst(floor, 0, Cpu.nanos(agent.pid()) - nomad0, 0);
+      return new Burst(floor, 0, Cpu.nanos(agent.pid()) - nomad0, 0, 0);
     } finally {
       workers.shutdown();
     }
@@ -438,6 +582,11 @@ public final class Bench {
 
   private Map<String, Startup> startup() {
     return report.startup;
+  }
+
+  /** What the floor renders: the template the cluster's backups follow now. */
+  private FloorSpecs floorSpecs() throws IOException {
+    return FloorSpecs.load(template);
   }
 
   /** What the operator does for one new source, done directly: render, parse, stamp, register. */
@@ -474,14 +623,20 @@ public final class Bench {
   }
 
   private OperatorProcess launch(String name, Map<String, String> extraEnv, List<String> flags) throws IOException {
+    return OperatorProcess.launch(flags, o.classpath, operatorEnv(extraEnv), o.work.resolve(name + ".log"));
+  }
+
+  /** The operator's environment everywhere in the benchmark, over the counting proxy. */
+  private Map<String, String> operatorEnv(Map<String, String> extraEnv) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("NOMAD_ADDR", proxy.address().toString());
     env.put("OPERATOR_WORKERS", Integer.toString(o.workers));
     env.put("OPERATOR_STARTUP_TIMEOUT", "30s");
     // the floor registers backup jobs only: so does the operator here, or their figures would differ
     env.put("OPERATOR_RESTORE_JOBS", "false");
+    template.ifPresent(t -> env.put("OPERATOR_TEMPLATE", t.toAbsolutePath().toString()));
     env.putAll(extraEnv);
-    return OperatorProcess.launch(flags, o.classpath, env, o.work.resolve(name + ".log"));
+    return env;
   }
 
   /** The JVM flags compared: none (plain {@code java}), and those of {@code bench/jvm.options}. */
@@ -545,20 +700,60 @@ public final class Bench {
     return ms(Stats.median(nanos)) + " (median of " + nanos.size() + ")";
   }
 
-  /** A timed phase, and the CPU time Nomad and the operator used meanwhile. */
-  record Burst(long nanos, long sourcesNanos, long nomadCpu, long operatorCpu) {}
+  /** A timed phase, the CPU time Nomad and the operator used meanwhile, and the backups still missing at its end. */
+  record Burst(long nanos, long sourcesNanos, long nomadCpu, long operatorCpu, long missing) {}
 
-  record Latency(List<Long> nanos, List<Long> beforeParse) {
+  /** One burst size: each round's floor and operator, the floor with a stream reader, the footprint after. */
+  static final class BurstSeries {
+    final int jobs;
+    final List<Burst> floors = new ArrayList<>();
+    final List<Burst> operators = new ArrayList<>();
+    Burst floorWatched;
+    Footprint after;
+
+    BurstSeries(int jobs) {
+      this.jobs = jobs;
+    }
+  }
+
+  /**
+   * Sequential reactions: client-side latencies (source's registration answered → backup's
+   * answered) and how much of each passed before the parse reached Nomad; server-side ones
+   * (backup's {@code SubmitTime} − source's); the calls through the proxy, and the operator's CPU.
+   */
+  record Latency(List<Long> nanos, List<Long> beforeParse, List<Long> serverNanos, Map<String, Long> calls, int reactions,
+      long operatorCpu, int rewritten) {
     static Latency concat(List<Latency> all) {
       List<Long> nanos = new ArrayList<>();
       List<Long> before = new ArrayList<>();
-      all.forEach(l -> {
+      List<Long> server = new ArrayList<>();
+      Map<String, Long> calls = new java.util.TreeMap<>();
+      int reactions = 0;
+      long cpu = 0;
+      int rewritten = 0;
+      for (Latency l : all) {
         nanos.addAll(l.nanos());
         before.addAll(l.beforeParse());
-      });
-      return new Latency(nanos, before);
+        server.addAll(l.serverNanos());
+        l.calls().forEach((k, v) -> calls.merge(k, v, Long::sum));
+        reactions += l.reactions();
+        cpu += l.operatorCpu();
+        rewritten += l.rewritten();
+      }
+      return new Latency(nanos, before, server, calls, reactions, cpu, rewritten);
+    }
+
+    double callsPerReaction() {
+      return (double) total(calls) / reactions;
     }
   }
+
+  /** Process start → first backup registered, one figure per start, and the idle footprint after. */
+  record FirstBackup(String launcher, List<Long> nanos, Footprint idle) {}
+
+  /** Starts against a cluster of {@code jobs} jobs already right; {@code pages}: of 1,000, jobs and status Variables. */
+  record ColdStart(long jobs, long pages, long readyNanos, Map<String, Long> callsAtReady, Map<String, Long> callsQuiet,
+      long writes, Footprint footprint) {}
 
   record Startup(long readyNanos, Footprint footprint) {}
 
@@ -572,6 +767,9 @@ public final class Bench {
     }
   }
 
+  /** The parts of the suite, each selectable with {@code --<name>-only}. */
+  enum Phase { STARTUP, LATENCY, BURST, TEMPLATE, COLD, STATUS }
+
   /** Command-line options; see {@code bench/run --help}. */
   static final class Options {
     Path nomad;
@@ -579,19 +777,27 @@ public final class Bench {
     Path out;
     String classpath;
     List<String> jvmFlags = List.of();
+    Path jar = Path.of("target/nomad-backup-operator.jar");
+    Path runtime;
     boolean cds = true;
-    boolean startupOnly;
-    boolean templateOnly;
-    boolean statusOnly;
+    /** The phases asked for with {@code --<phase>-only}; none: every phase. */
+    final java.util.EnumSet<Phase> phases = java.util.EnumSet.noneOf(Phase.class);
     int statusJobs = 500;
-    int latencyJobs = 300;
-    int burstJobs = 2000;
+    int latencyJobs = 200;
+    List<Integer> burstJobs = List.of(1000, 5000);
     int clusterJobs = 5000;
+    int coldJobs = 20_000;
+    int firstStarts = 5;
     int workers = OperatorConfig.DEFAULT_WORKERS;
     int registrars = 8;
     int startups = 5;
     int coldStarts = 3;
     int rounds = 2;
+    /**
+     * The template change has no target of its own and is the longest phase (about 3 min a run of
+     * 5,000 backups on a busy 2-core machine, three runs a round): one round unless asked.
+     */
+    int templateRounds = 1;
 
     static Options parse(String[] args) throws IOException {
       Options o = new Options();
@@ -603,18 +809,24 @@ public final class Bench {
           case "--out" -> o.out = Path.of(v);
           case "--classpath" -> o.classpath = v;
           case "--jvm-options" -> o.jvmFlags = readFlags(Path.of(v));
+          case "--jar" -> o.jar = Path.of(v);
+          case "--runtime" -> o.runtime = Path.of(v);
           case "--no-cds" -> { o.cds = false; i--; }
-          case "--startup-only" -> { o.startupOnly = true; i--; }
-          case "--template-only" -> { o.templateOnly = true; i--; }
-          case "--status-only" -> { o.statusOnly = true; i--; }
+          case "--startup-only", "--latency-only", "--burst-only", "--template-only", "--cold-only", "--status-only" -> {
+            o.phases.add(Phase.valueOf(args[i].substring(2, args[i].indexOf("-only")).toUpperCase(java.util.Locale.ROOT)));
+            i--;
+          }
           case "--status-jobs" -> o.statusJobs = Integer.parseInt(v);
           case "--latency-jobs" -> o.latencyJobs = Integer.parseInt(v);
-          case "--burst-jobs" -> o.burstJobs = Integer.parseInt(v);
+          case "--burst-jobs" -> o.burstJobs = Arrays.stream(v.split(",")).map(String::trim).map(Integer::parseInt).toList();
           case "--cluster-jobs" -> o.clusterJobs = Integer.parseInt(v);
+          case "--cold-jobs" -> o.coldJobs = Integer.parseInt(v);
+          case "--first-starts" -> o.firstStarts = Integer.parseInt(v);
           case "--workers" -> o.workers = Integer.parseInt(v);
           case "--startups" -> o.startups = Integer.parseInt(v);
           case "--cold-starts" -> o.coldStarts = Integer.parseInt(v);
           case "--rounds" -> o.rounds = Integer.parseInt(v);
+          case "--template-rounds" -> o.templateRounds = Integer.parseInt(v);
           default -> throw new IllegalArgumentException("unknown option " + args[i]);
         }
         i++;
@@ -623,6 +835,15 @@ public final class Bench {
         throw new IllegalArgumentException("--nomad and --classpath are required");
       }
       return o;
+    }
+
+    boolean runs(Phase phase) {
+      return phases.isEmpty() || phases.contains(phase);
+    }
+
+    /** Whether a phase on the server-only agent runs (every phase but run status). */
+    boolean runsMainAgent() {
+      return phases.isEmpty() || !phases.equals(java.util.EnumSet.of(Phase.STATUS));
     }
 
     private static List<String> readFlags(Path file) throws IOException {

@@ -8,10 +8,10 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -27,7 +27,8 @@ final class CountingProxy implements AutoCloseable {
   private final Map<String, LongAdder> calls = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<Long>> expected = new ConcurrentHashMap<>();
   private final Map<String, Long> parseArrivals = new ConcurrentHashMap<>();
-  private final AtomicInteger backupWrites = new AtomicInteger();
+  private final Set<String> backupsRegistered = ConcurrentHashMap.newKeySet();
+  private volatile long lastCall = System.nanoTime();
   private final Map<String, LongAdder> statusWrites = new ConcurrentHashMap<>();
   private final Object progress = new Object();
 
@@ -42,6 +43,7 @@ final class CountingProxy implements AutoCloseable {
   private boolean relay(HttpRelay.Request request, HttpRelay.Exchange exchange) throws IOException {
     String method = request.method();
     String path = request.path();
+    lastCall = System.nanoTime();
     calls.computeIfAbsent(method + " " + normalise(path), k -> new LongAdder()).increment();
     if (method.equals("PUT") && path.startsWith(STATUS_VARIABLES)) {
       statusWrites.computeIfAbsent(path.substring(STATUS_VARIABLES.length()), k -> new LongAdder()).increment();
@@ -83,7 +85,7 @@ final class CountingProxy implements AutoCloseable {
     calls.clear();
     statusWrites.clear();
     parseArrivals.clear();
-    backupWrites.set(0);
+    backupsRegistered.clear();
   }
 
   /** Calls by {@code METHOD /path} (job IDs replaced by {@code :id}) since the last reset. */
@@ -106,9 +108,25 @@ final class CountingProxy implements AutoCloseable {
         .mapToLong(Map.Entry::getValue).sum();
   }
 
-  /** Successful registrations of backup jobs since the last reset. */
+  /** Backup jobs registered successfully since the last reset, each counted once however often it was written. */
   int backupWrites() {
-    return backupWrites.get();
+    return backupsRegistered.size();
+  }
+
+  /**
+   * Waits until no request has arrived for {@code quiet}, or {@code max} passed; returns whether it
+   * got quiet. A long-lived request (the event stream) counts once, when it arrives.
+   */
+  boolean awaitQuiet(Duration quiet, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (System.nanoTime() < deadline) {
+      long idle = System.nanoTime() - lastCall;
+      if (idle >= quiet.toNanos()) {
+        return true;
+      }
+      Thread.sleep(Math.max(1, (quiet.toNanos() - idle) / 1_000_000));
+    }
+    return false;
   }
 
   /** Completes with the time (System.nanoTime) at which {@code jobId}'s registration is answered. */
@@ -120,7 +138,7 @@ final class CountingProxy implements AutoCloseable {
   boolean awaitBackupWrites(int n, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (progress) {
-      while (backupWrites.get() < n) {
+      while (backupsRegistered.size() < n) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
@@ -153,7 +171,7 @@ final class CountingProxy implements AutoCloseable {
     if (!id.startsWith("backup-")) {
       return;
     }
-    backupWrites.incrementAndGet();
+    backupsRegistered.add(id);
     synchronized (progress) {
       progress.notifyAll();
     }

@@ -130,20 +130,11 @@ final class OperatorProcess implements AutoCloseable {
 
   /** Resident set size, from the kernel. */
   long rssBytes() throws IOException {
-    return statusField("VmRSS:") * 1024;
+    return ProcStatus.rssBytes(process.pid());
   }
 
   long threads() throws IOException {
-    return statusField("Threads:");
-  }
-
-  private long statusField(String name) throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-      if (line.startsWith(name)) {
-        return Long.parseLong(line.substring(name.length()).trim().split("\\s+")[0]);
-      }
-    }
-    throw new IOException("no " + name + " for process " + process.pid());
+    return ProcStatus.threads(process.pid());
   }
 
   /** {live heap after a full GC, heap committed, heap used before the GC}, in bytes. */
