@@ -37,7 +37,8 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
   private boolean rawExecClient;
   private Optional<TlsFiles> tls = Optional.empty();
   /** One client, so one pool, per agent: every client keeps its idle connections for minutes. */
-  private HttpClient http;
+  private volatile HttpClient http;
+  private final Object httpLock = new Object(); // not the agent's monitor: its start holds that while it polls
   private String clusterConfig = "";
   private int bootstrapExpect = 1;
   private Process process;
@@ -361,12 +362,14 @@ final class LocalNomadAgent implements NomadAgent, AutoCloseable {
     return r.body();
   }
 
-  private synchronized HttpClient httpClient() {
-    if (http == null) {
-      http = tls.map(t -> HttpClient.newBuilder().sslContext(t.clientContext()).build())
-          .orElseGet(HttpClient::newHttpClient);
+  private HttpClient httpClient() {
+    synchronized (httpLock) {
+      if (http == null) {
+        http = tls.map(t -> HttpClient.newBuilder().sslContext(t.clientContext()).build())
+            .orElseGet(HttpClient::newHttpClient);
+      }
+      return http;
     }
-    return http;
   }
 
   String tail(int lines) {
