@@ -412,7 +412,7 @@ public final class BackupReconciler implements Reconciler {
     }
     ObjectNode spec;
     try {
-      spec = specs.spec(nomad, source.namespace(), template, values, hcl);
+      spec = specs.spec(nomad::parseJob, source.namespace(), template, values, hcl);
     } catch (NomadApiException e) {
       if (e.status() == 400) {
         log.error("    {} for {} does not parse: {}", role.noun, source, NomadApiException.oneLine(e.body()));

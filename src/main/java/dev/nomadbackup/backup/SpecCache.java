@@ -9,7 +9,6 @@ import dev.nomadbackup.backup.template.BackupTemplate;
 import dev.nomadbackup.backup.template.Skeleton;
 import dev.nomadbackup.backup.template.TemplateException;
 import dev.nomadbackup.backup.template.TemplateValues;
-import dev.nomadbackup.nomad.JobStore;
 import dev.nomadbackup.nomad.NomadApiException;
 import java.io.IOException;
 import java.security.SecureRandom;
@@ -101,12 +100,18 @@ public final class SpecCache {
   /** Nomad's parse of a shape, as JSON, or empty when the shape cannot be used. */
   private record Shape(Optional<byte[]> json) {}
 
+  /** The one call this needs: Nomad's parse of HCL into a canonical job of a namespace. */
+  @FunctionalInterface
+  public interface Parser {
+    ObjectNode parseJob(String namespace, String hcl) throws IOException;
+  }
+
   /**
    * The canonical job of {@code hcl}, {@code template} rendered with {@code values}: a copy of its
-   * shape's parse with the values placed, or Nomad's parse of {@code hcl}. Fails as {@link
-   * JobStore#parseJob} does (a 400 when {@code hcl} does not parse).
+   * shape's parse with the values placed, or Nomad's parse of {@code hcl}. Fails as {@code nomad}
+   * does (a 400 when {@code hcl} does not parse).
    */
-  public ObjectNode spec(JobStore nomad, String namespace, BackupTemplate template, TemplateValues values, String hcl)
+  public ObjectNode spec(Parser nomad, String namespace, BackupTemplate template, TemplateValues values, String hcl)
       throws IOException {
     if (!enabled) {
       return nomad.parseJob(namespace, hcl);
@@ -167,7 +172,7 @@ public final class SpecCache {
     return " Nb" + nonce + "v" + index + "Q ";
   }
 
-  private Shape learn(JobStore nomad, String namespace, BackupTemplate template, Skeleton skeleton)
+  private Shape learn(Parser nomad, String namespace, BackupTemplate template, Skeleton skeleton)
       throws IOException {
     ObjectNode parsed;
     try {

@@ -9,10 +9,7 @@ import dev.nomadbackup.backup.template.BackupTemplate;
 import dev.nomadbackup.backup.template.TemplateSource;
 import dev.nomadbackup.backup.template.TemplateValues;
 import dev.nomadbackup.nomad.ApiErrors;
-import dev.nomadbackup.nomad.JobKey;
-import dev.nomadbackup.nomad.JobStore;
 import dev.nomadbackup.nomad.NomadApiException;
-import dev.nomadbackup.nomad.NomadJob;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -160,7 +156,7 @@ class SpecCacheTest {
   }
 
   /** Reads {@code job "id"}, {@code key = "value"} lines, {@code key = [..]} and one heredoc line. */
-  private static final class ToyNomad implements JobStore {
+  private static final class ToyNomad implements SpecCache.Parser {
     final List<String> parsed = new ArrayList<>();
 
     @Override
@@ -231,44 +227,5 @@ class SpecCacheTest {
       return out.toString();
     }
 
-    @Override
-    public Optional<NomadJob> readJob(JobKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public long registerJob(ObjectNode job, long expectedModifyIndex, String hcl) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<String> validateJob(ObjectNode job) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public long purgeJob(JobKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void forcePeriodic(JobKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<NomadJob> children(JobKey parent) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Optional<List<JobStore.JobVersion>> versions(String namespace, String filter) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Optional<String> region() {
-      return Optional.empty();
-    }
   }
 }

@@ -17,11 +17,8 @@ import dev.nomadbackup.backup.template.TemplateException;
 import dev.nomadbackup.backup.template.TemplateSource;
 import dev.nomadbackup.backup.template.TemplateValues;
 import dev.nomadbackup.config.NomadConfig;
-import dev.nomadbackup.nomad.JobKey;
-import dev.nomadbackup.nomad.JobStore;
 import dev.nomadbackup.nomad.NomadApiException;
 import dev.nomadbackup.nomad.NomadClient;
-import dev.nomadbackup.nomad.NomadJob;
 import dev.nomadbackup.testing.NomadAgent;
 import dev.nomadbackup.testing.OperatorTest;
 import java.io.IOException;
@@ -58,7 +55,7 @@ class SpecPlacementIT {
       "backup-mariadb-user");
 
   /** A store whose only call is Nomad's parse, counted by text. */
-  private static final class Parses implements JobStore {
+  private static final class Parses implements SpecCache.Parser {
     private final NomadClient nomad;
     final Map<String, Integer> texts = new HashMap<>();
 
@@ -72,45 +69,6 @@ class SpecPlacementIT {
       return nomad.parseJob(namespace, hcl);
     }
 
-    @Override
-    public Optional<NomadJob> readJob(JobKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public long registerJob(ObjectNode job, long expectedModifyIndex, String hcl) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<String> validateJob(ObjectNode job) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public long purgeJob(JobKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void forcePeriodic(JobKey key) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<NomadJob> children(JobKey parent) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Optional<List<JobStore.JobVersion>> versions(String namespace, String filter) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Optional<String> region() {
-      return Optional.empty();
-    }
   }
 
   static List<String> corpus() {
